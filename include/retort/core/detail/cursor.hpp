@@ -1,0 +1,32 @@
+// The driver-side view of one executing statement. Public only so that Row's
+// accessors inline to one virtual call; drivers implement it in src/.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "retort/core/value.hpp"
+
+namespace retort::detail {
+
+class Cursor {
+ public:
+  virtual ~Cursor() = default;
+  /// Advances to the next row; false when there is none.
+  virtual bool next() = 0;
+  virtual int column_count() const = 0;
+  virtual std::string_view column_name(int i) const = 0;
+  virtual bool is_null(int i) const = 0;
+  virtual std::int64_t get_int(int i) const = 0;
+  virtual double get_double(int i) const = 0;
+  virtual std::string_view get_text(int i) const = 0;
+  virtual std::span<const unsigned char> get_bytes(int i) const = 0;
+  virtual Value get_value(int i) const = 0;
+  /// Rows changed by an INSERT, UPDATE or DELETE.
+  virtual std::int64_t rows_affected() const = 0;
+  /// The rowid of the last INSERT (SQLite); 0 where the dialect uses RETURNING.
+  virtual std::int64_t last_insert_id() const = 0;
+};
+
+}  // namespace retort::detail

@@ -1,0 +1,85 @@
+// SQL column types, dialect-neutral. Each dialect renders them (SQLite: its
+// affinities; PostgreSQL: native types); reflection parses them back.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace retort {
+
+enum class TypeKind {
+  integer,
+  big_integer,
+  small_integer,
+  string,
+  text,
+  boolean,
+  floating,
+  numeric,
+  date,
+  date_time,
+  time,
+  json,
+  enumeration,
+  large_binary,
+  uuid,
+  unknown,  ///< reflected but not understood; `raw` holds the database's spelling
+};
+
+/// A column's type. Construct it through the named types below: `String(50)`, `Numeric(10, 2)`.
+struct SqlType {
+  TypeKind kind = TypeKind::unknown;
+  std::optional<int> length;            ///< String(n)
+  int precision = 0;                    ///< Numeric(p, s)
+  int scale = 0;
+  bool timezone = false;                ///< DateTime(true)
+  std::vector<std::string> enum_values; ///< Enum
+  std::string enum_name;                ///< Enum: the PostgreSQL type name
+  std::string raw;                      ///< the spelling a reflected type had
+
+  /// Same type for schema comparison (ignores `raw`).
+  bool same_as(const SqlType& other) const;
+  /// A readable form, as it would be written in C++: "String(50)".
+  std::string describe() const;
+};
+
+struct Integer : SqlType { Integer() { kind = TypeKind::integer; } };
+struct BigInteger : SqlType { BigInteger() { kind = TypeKind::big_integer; } };
+struct SmallInteger : SqlType { SmallInteger() { kind = TypeKind::small_integer; } };
+struct String : SqlType {
+  explicit String(std::optional<int> n = std::nullopt) {
+    kind = TypeKind::string;
+    length = n;
+  }
+};
+struct Text : SqlType { Text() { kind = TypeKind::text; } };
+struct Boolean : SqlType { Boolean() { kind = TypeKind::boolean; } };
+struct Float : SqlType { Float() { kind = TypeKind::floating; } };
+struct Numeric : SqlType {
+  Numeric(int p = 10, int s = 0) {
+    kind = TypeKind::numeric;
+    precision = p;
+    scale = s;
+  }
+};
+struct Date : SqlType { Date() { kind = TypeKind::date; } };
+struct DateTime : SqlType {
+  explicit DateTime(bool with_timezone = false) {
+    kind = TypeKind::date_time;
+    timezone = with_timezone;
+  }
+};
+struct Time : SqlType { Time() { kind = TypeKind::time; } };
+struct JSON : SqlType { JSON() { kind = TypeKind::json; } };
+struct Enum : SqlType {
+  Enum(std::vector<std::string> values, std::string name = {}) {
+    kind = TypeKind::enumeration;
+    enum_values = std::move(values);
+    enum_name = std::move(name);
+  }
+};
+struct LargeBinary : SqlType { LargeBinary() { kind = TypeKind::large_binary; } };
+struct UUID : SqlType { UUID() { kind = TypeKind::uuid; } };
+
+}  // namespace retort

@@ -1,0 +1,186 @@
+// Values as they travel between C++ and the database.
+//
+// `Value` is the small set of storage forms a driver binds and returns (null,
+// bool, integer, real, text, bytes). `ValueTraits<T>` converts each supported C++
+// type to and from that form: dates and times as ISO 8601 text, decimals as
+// exact text, UUIDs as text, nullable columns as `std::optional<T>`.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <compare>
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+namespace retort {
+
+/// Binary data (LargeBinary columns).
+using Bytes = std::vector<unsigned char>;
+
+/// A decimal number kept exactly, as its canonical text ("-12.50").
+class Decimal {
+ public:
+  Decimal() : text_("0") {}
+  /// Throws ArgumentError unless `text` is `[-+]?digits[.digits]`.
+  explicit Decimal(std::string_view text);
+  const std::string& str() const noexcept { return text_; }
+  auto operator<=>(const Decimal&) const = default;
+
+ private:
+  std::string text_;
+};
+
+/// A UUID; text form is the canonical 36-character lowercase form.
+struct Uuid {
+  std::array<unsigned char, 16> bytes{};
+  /// Accepts 32 hex digits with or without the four dashes; throws ArgumentError otherwise.
+  static Uuid parse(std::string_view text);
+  std::string str() const;
+  auto operator<=>(const Uuid&) const = default;
+};
+
+/// A time of day with microsecond precision (Time columns).
+struct TimeOfDay {
+  std::chrono::microseconds since_midnight{};
+  auto operator<=>(const TimeOfDay&) const = default;
+};
+
+/// A point in time with microsecond precision (DateTime columns); naive unless the column says otherwise.
+using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
+
+// ISO 8601 text forms, as SQLAlchemy stores them on SQLite.
+std::string to_iso(std::chrono::year_month_day d);  ///< "2024-02-29"
+std::string to_iso(Timestamp t);                    ///< "2024-02-29 13:05:00.000250"
+std::string to_iso(TimeOfDay t);                    ///< "13:05:00.000250"
+std::chrono::year_month_day parse_date(std::string_view text);  ///< throws ArgumentError
+Timestamp parse_timestamp(std::string_view text);  ///< accepts ' ' or 'T', optional fraction and 'Z'
+TimeOfDay parse_time(std::string_view text);
+
+/// One bound or fetched value.
+class Value {
+ public:
+  enum class Kind : unsigned char { null, boolean, integer, real, text, bytes };
+  using Storage = std::variant<std::monostate, bool, std::int64_t, double, std::string, Bytes>;
+
+  Value() = default;
+  Value(std::nullptr_t) {}
+  Value(std::nullopt_t) {}
+  Value(bool b) : v_(b) {}
+  template <std::integral I>
+    requires(!std::same_as<I, bool> && !std::same_as<I, char>)
+  Value(I i) : v_(static_cast<std::int64_t>(i)) {}
+  Value(double d) : v_(d) {}
+  Value(float f) : v_(static_cast<double>(f)) {}
+  Value(const char* s) : v_(std::string(s)) {}
+  Value(std::string_view s) : v_(std::string(s)) {}
+  Value(std::string s) : v_(std::move(s)) {}
+  Value(Bytes b) : v_(std::move(b)) {}
+
+  Kind kind() const noexcept { return static_cast<Kind>(v_.index()); }
+  bool is_null() const noexcept { return v_.index() == 0; }
+  const Storage& storage() const noexcept { return v_; }
+
+  // Checked accessors: throw ArgumentError naming the kind found.
+  bool as_bool() const;  ///< bool, or integer 0/1
+  std::int64_t as_int() const;
+  double as_double() const;  ///< real or integer
+  const std::string& as_text() const;
+  const Bytes& as_bytes() const;
+
+  /// A short printable form for logs and error messages ('text' quoted, bytes as length).
+  std::string repr(std::size_t max_len = 80) const;
+
+  friend bool operator==(const Value&, const Value&) = default;
+
+ private:
+  Storage v_;
+};
+
+/// Named parameters for statements with `:name` / bindparam placeholders.
+using Params = std::vector<std::pair<std::string, Value>>;
+
+/// Converts a C++ type to and from its storage form. Specialised below for every
+/// supported column type; `retort/core/json.hpp` adds nlohmann::json.
+template <class T>
+struct ValueTraits;
+
+template <std::integral I>
+  requires(!std::same_as<I, bool>)
+struct ValueTraits<I> {
+  static Value to_value(I v) { return Value(static_cast<std::int64_t>(v)); }
+  static I from_value(const Value& v) { return static_cast<I>(v.as_int()); }
+};
+template <>
+struct ValueTraits<bool> {
+  static Value to_value(bool v) { return Value(v); }
+  static bool from_value(const Value& v) { return v.as_bool(); }
+};
+template <std::floating_point F>
+struct ValueTraits<F> {
+  static Value to_value(F v) { return Value(static_cast<double>(v)); }
+  static F from_value(const Value& v) { return static_cast<F>(v.as_double()); }
+};
+template <>
+struct ValueTraits<std::string> {
+  static Value to_value(const std::string& v) { return Value(v); }
+  static std::string from_value(const Value& v) { return v.as_text(); }
+};
+template <>
+struct ValueTraits<Bytes> {
+  static Value to_value(const Bytes& v) { return Value(v); }
+  static Bytes from_value(const Value& v) { return v.as_bytes(); }
+};
+template <>
+struct ValueTraits<Decimal> {
+  static Value to_value(const Decimal& v) { return Value(v.str()); }
+  static Decimal from_value(const Value& v);
+};
+template <>
+struct ValueTraits<Uuid> {
+  static Value to_value(const Uuid& v) { return Value(v.str()); }
+  static Uuid from_value(const Value& v) { return Uuid::parse(v.as_text()); }
+};
+template <>
+struct ValueTraits<std::chrono::year_month_day> {
+  static Value to_value(std::chrono::year_month_day v) { return Value(to_iso(v)); }
+  static std::chrono::year_month_day from_value(const Value& v) { return parse_date(v.as_text()); }
+};
+template <>
+struct ValueTraits<Timestamp> {
+  static Value to_value(Timestamp v) { return Value(to_iso(v)); }
+  static Timestamp from_value(const Value& v) { return parse_timestamp(v.as_text()); }
+};
+template <>
+struct ValueTraits<TimeOfDay> {
+  static Value to_value(TimeOfDay v) { return Value(to_iso(v)); }
+  static TimeOfDay from_value(const Value& v) { return parse_time(v.as_text()); }
+};
+template <class T>
+struct ValueTraits<std::optional<T>> {
+  static Value to_value(const std::optional<T>& v) { return v ? ValueTraits<T>::to_value(*v) : Value(); }
+  static std::optional<T> from_value(const Value& v) {
+    if (v.is_null()) return std::nullopt;
+    return ValueTraits<T>::from_value(v);
+  }
+};
+
+/// Whether `T` can be bound and fetched.
+template <class T>
+concept Storable = requires(const T& t, const Value& v) {
+  { ValueTraits<T>::to_value(t) } -> std::convertible_to<Value>;
+  { ValueTraits<T>::from_value(v) } -> std::convertible_to<T>;
+};
+
+/// Converts any storable C++ value to a Value.
+template <Storable T>
+Value to_value(const T& v) {
+  return ValueTraits<T>::to_value(v);
+}
+
+}  // namespace retort

@@ -1,0 +1,424 @@
+// Engine, Connection, Transaction and Result.
+//
+// Executing a statement: (1) key the tree and collect its literal values,
+// (2) find the compiled SQL in the engine's cache or compile it once, (3) bind
+// the values in placeholder order, (4) hand the SQL to the driver connection,
+// which keeps its own cache of prepared statements. Hooks and the echo log see
+// every execution. Transactions are a depth counter on the connection: depth 1
+// is BEGIN, depth n > 1 is SAVEPOINT sp_(n-1).
+#include "retort/core/engine.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <mutex>
+#include <unordered_map>
+
+#include "core/driver.hpp"
+#include "retort/core/config.hpp"
+#include "retort/core/dialect.hpp"
+#include "core/sql/node.hpp"
+
+namespace retort {
+
+namespace detail {
+
+struct EngineImpl {
+  Url url;
+  EngineOptions options;
+  const Driver* driver;
+
+  std::mutex mutex;  // guards everything below that is not atomic
+  std::vector<std::shared_ptr<DriverConnection>> idle;
+  std::shared_ptr<DriverConnection> single;  // the one connection of a memory database
+  std::unordered_map<std::string, std::shared_ptr<const CompiledSql>> compiled;
+  std::vector<std::pair<int, std::function<void(const StatementEvent&)>>> hooks;
+  int next_hook_id = 1;
+  std::atomic<bool> has_hooks{false};
+
+  std::atomic<std::uint64_t> statements{0}, compilations{0}, compile_hits{0}, prepares{0}, prepare_hits{0},
+      opened{0}, checked_out{0};
+
+  void echo(std::string_view line) const {
+    if (options.echo_sink) options.echo_sink(line);
+    else std::clog << "retort.engine " << line << '\n';
+  }
+};
+
+}  // namespace detail
+
+using namespace detail;
+
+namespace {
+
+std::string render_params(std::span<const Value> params) {
+  std::string out = "(";
+  std::size_t shown = std::min<std::size_t>(params.size(), 10);
+  for (std::size_t i = 0; i < shown; ++i) out += (i ? ", " : "") + params[i].repr();
+  if (params.size() > shown) out += ", ... " + std::to_string(params.size() - shown) + " more";
+  if (params.size() == 1) out += ",";
+  return out + ")";
+}
+
+std::string format_duration(std::chrono::nanoseconds d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6fs", std::chrono::duration<double>(d).count());
+  return buf;
+}
+
+}  // namespace
+
+// ---- EngineOptions -------------------------------------------------------------
+
+EngineOptions EngineOptions::from_config(const Config& config) {
+  EngineOptions o;
+  o.echo = config.echo();
+  return o;
+}
+
+// ---- Engine ------------------------------------------------------------------------
+
+Engine::Engine(const Url& url, EngineOptions options) : impl_(std::make_shared<EngineImpl>()) {
+  impl_->url = url;
+  impl_->options = std::move(options);
+  impl_->driver = &driver_for(url);
+}
+
+Engine::Engine(std::string_view url, EngineOptions options) : Engine(Url::parse(url), std::move(options)) {}
+
+Connection Engine::connect() {
+  auto& e = *impl_;
+  std::shared_ptr<DriverConnection> raw;
+  {
+    std::lock_guard lock(e.mutex);
+    if (e.driver->single_connection(e.url)) {
+      raw = e.single;
+    } else {
+      while (!e.idle.empty() && !raw) {
+        raw = std::move(e.idle.back());
+        e.idle.pop_back();
+        if (!raw->healthy()) raw.reset();
+      }
+    }
+  }
+  if (!raw) {
+    raw = e.driver->open(e.url, e.options);
+    ++e.opened;
+    if (e.driver->single_connection(e.url)) {
+      std::lock_guard lock(e.mutex);
+      if (!e.single) e.single = raw;
+      raw = e.single;
+    }
+  }
+  ++e.checked_out;
+  return Connection(impl_, std::move(raw));
+}
+
+const Url& Engine::url() const { return impl_->url; }
+const Dialect& Engine::dialect() const { return impl_->driver->dialect; }
+const EngineOptions& Engine::options() const { return impl_->options; }
+
+int Engine::add_statement_hook(std::function<void(const StatementEvent&)> hook) {
+  std::lock_guard lock(impl_->mutex);
+  int id = impl_->next_hook_id++;
+  impl_->hooks.emplace_back(id, std::move(hook));
+  impl_->has_hooks = true;
+  return id;
+}
+
+void Engine::remove_statement_hook(int id) {
+  std::lock_guard lock(impl_->mutex);
+  std::erase_if(impl_->hooks, [id](auto& h) { return h.first == id; });
+  impl_->has_hooks = !impl_->hooks.empty();
+}
+
+EngineStats Engine::stats() const {
+  auto& e = *impl_;
+  return EngineStats{e.statements, e.compilations, e.compile_hits, e.prepares, e.prepare_hits, e.opened, e.checked_out};
+}
+
+void Engine::dispose() {
+  std::lock_guard lock(impl_->mutex);
+  impl_->idle.clear();
+}
+
+// ---- Connection ----------------------------------------------------------------------
+
+Connection::Connection(std::shared_ptr<EngineImpl> engine, std::shared_ptr<DriverConnection> raw)
+    : engine_(std::move(engine)), raw_(std::move(raw)) {}
+
+Connection::Connection(Connection&& o) noexcept
+    : engine_(std::move(o.engine_)), raw_(std::move(o.raw_)), depth_(std::exchange(o.depth_, 0)) {}
+
+Connection& Connection::operator=(Connection&& o) noexcept {
+  if (this != &o) {
+    this->~Connection();
+    new (this) Connection(std::move(o));
+  }
+  return *this;
+}
+
+Connection::~Connection() {
+  if (!engine_ || !raw_) return;
+  if (depth_ > 0) {
+    try {
+      control("ROLLBACK");
+    } catch (...) {
+      // The connection is unusable; it is dropped below instead of pooled.
+    }
+    depth_ = 0;
+  }
+  --engine_->checked_out;
+  if (engine_->driver->single_connection(engine_->url) || !raw_->healthy()) return;
+  std::lock_guard lock(engine_->mutex);
+  if (engine_->idle.size() < engine_->options.pool_size) engine_->idle.push_back(std::move(raw_));
+}
+
+const Dialect& Connection::dialect() const { return engine_->driver->dialect; }
+Engine Connection::engine() const { return Engine(engine_); }
+
+Result Connection::execute(const Statement& stmt, const Params& params) {
+  if (!stmt.node()) throw ArgumentError("execute() of an empty statement");
+  Statement effective(with_param_columns(stmt.node(), params));
+  std::vector<Value> literals;
+  std::string key = cache_key(effective, &literals);
+  std::shared_ptr<const CompiledSql> compiled;
+  bool hit = false;
+  {
+    std::lock_guard lock(engine_->mutex);
+    auto it = engine_->compiled.find(key);
+    if (it != engine_->compiled.end()) {
+      compiled = it->second;
+      hit = true;
+    }
+  }
+  if (hit) {
+    ++engine_->compile_hits;
+  } else {
+    compiled = std::make_shared<const CompiledSql>(compile(effective, dialect()));
+    ++engine_->compilations;
+    std::lock_guard lock(engine_->mutex);
+    // A full cache is emptied rather than kept in LRU order: statements an
+    // application builds repeatedly are few, and this keeps the hit path cheap.
+    if (engine_->compiled.size() >= engine_->options.compiled_cache_size) engine_->compiled.clear();
+    engine_->compiled.emplace(std::move(key), compiled);
+  }
+  auto bound = bind_parameters(*compiled, literals, params);
+  return run(compiled->sql, bound, hit, 0, 1);
+}
+
+void Connection::execute_many(const Statement& stmt, const std::vector<Params>& param_sets) {
+  if (param_sets.empty()) return;
+  if (!stmt.node()) throw ArgumentError("execute_many() of an empty statement");
+  Statement effective(with_param_columns(stmt.node(), param_sets.front()));
+  std::vector<Value> literals;
+  cache_key(effective, &literals);
+  auto compiled = compile(effective, dialect());
+  ++engine_->compilations;
+  for (std::size_t i = 0; i < param_sets.size(); ++i) {
+    auto bound = bind_parameters(compiled, literals, param_sets[i]);
+    run(compiled.sql, bound, i > 0, i, param_sets.size()).close();
+  }
+}
+
+Result Connection::exec_driver_sql(std::string_view sql, std::span<const Value> params) {
+  return run(std::string(sql), params, false, 0, 1);
+}
+
+Result Connection::run(const std::string& sql, std::span<const Value> params, bool compiled_from_cache,
+                       std::size_t batch_index, std::size_t batch_size) {
+  if (!raw_) throw ArgumentError("this Connection was moved from or closed; use engine.connect()");
+  auto& e = *engine_;
+  if (e.options.echo && batch_index == 0) e.echo(sql);
+  auto start = std::chrono::steady_clock::now();
+  bool reused = false;
+  auto cursor = raw_->execute(sql, params, reused);
+  auto duration = std::chrono::steady_clock::now() - start;
+  ++e.statements;
+  ++(reused ? e.prepare_hits : e.prepares);
+  if (e.options.echo && (batch_index == 0 || batch_index + 1 == batch_size)) {
+    std::string line = "[" + std::string(compiled_from_cache ? "cached " : "generated ") + "in " +
+                       format_duration(duration) + "] " + render_params(params);
+    if (batch_size > 1) line += " (" + std::to_string(batch_index + 1) + " of " + std::to_string(batch_size) + ")";
+    e.echo(line);
+  }
+  if (e.has_hooks) {
+    StatementEvent ev{sql, params, duration, compiled_from_cache, reused, batch_index, batch_size};
+    std::vector<std::function<void(const StatementEvent&)>> hooks;
+    {
+      std::lock_guard lock(e.mutex);
+      for (auto& h : e.hooks) hooks.push_back(h.second);
+    }
+    for (auto& h : hooks) h(ev);
+  }
+  return Result(std::move(cursor));
+}
+
+void Connection::control(std::string_view sql) {
+  if (engine_->options.echo) engine_->echo(sql);
+  raw_->execute_control(sql);
+}
+
+Transaction Connection::begin() {
+  if (depth_ > 0)
+    throw ArgumentError("a transaction is already open on this connection; use begin_nested() for a savepoint");
+  control("BEGIN");
+  depth_ = 1;
+  return Transaction(this, 0);
+}
+
+Transaction Connection::begin_nested() {
+  if (depth_ == 0) return begin();
+  control("SAVEPOINT sp_" + std::to_string(depth_));
+  return Transaction(this, depth_++);
+}
+
+void Connection::end_transaction(int level, bool commit) {
+  if (level >= depth_) return;  // already ended by an enclosing rollback
+  if (commit && level != depth_ - 1)
+    throw ArgumentError("commit() of an outer transaction while a savepoint inside it is still open; "
+                        "commit or roll back the savepoint first");
+  std::string sp = "sp_" + std::to_string(level);
+  if (commit) {
+    try {
+      control(level == 0 ? "COMMIT" : "RELEASE SAVEPOINT " + sp);
+    } catch (...) {
+      // A failed COMMIT (a deferred constraint) leaves the transaction open: undo it.
+      try {
+        control(level == 0 ? "ROLLBACK" : "ROLLBACK TO SAVEPOINT " + sp);
+        if (level > 0) control("RELEASE SAVEPOINT " + sp);
+      } catch (...) {
+      }
+      depth_ = level;
+      throw;
+    }
+  } else if (level == 0) {
+    control("ROLLBACK");
+  } else {
+    control("ROLLBACK TO SAVEPOINT " + sp);
+    control("RELEASE SAVEPOINT " + sp);
+  }
+  depth_ = level;
+}
+
+// ---- Transaction ------------------------------------------------------------------------
+
+Transaction::Transaction(Transaction&& o) noexcept
+    : conn_(o.conn_), depth_(o.depth_), active_(std::exchange(o.active_, false)) {}
+
+Transaction::~Transaction() {
+  if (!active_) return;
+  try {
+    rollback();
+  } catch (...) {
+    // Never throw from a destructor; the connection rolls back when it closes.
+  }
+}
+
+void Transaction::commit() {
+  if (!active_) throw ArgumentError("commit() on a transaction that has already ended");
+  active_ = false;
+  conn_->end_transaction(depth_, true);
+}
+
+void Transaction::rollback() {
+  if (!active_) return;
+  active_ = false;
+  conn_->end_transaction(depth_, false);
+}
+
+// ---- Result and Row -------------------------------------------------------------------------
+
+Result::Result(std::unique_ptr<Cursor> cursor) : cursor_(std::move(cursor)), row_(cursor_.get(), &names_) {
+  rowcount_ = cursor_->rows_affected();
+  lastrowid_ = cursor_->last_insert_id();
+}
+
+Result::Result(Result&& o) noexcept { *this = std::move(o); }
+
+Result& Result::operator=(Result&& o) noexcept {
+  cursor_ = std::move(o.cursor_);
+  names_ = std::move(o.names_);
+  names_loaded_ = o.names_loaded_;
+  row_ = Row(cursor_.get(), &names_);
+  rowcount_ = o.rowcount_;
+  lastrowid_ = o.lastrowid_;
+  return *this;
+}
+
+Result::~Result() = default;
+
+bool Result::next() {
+  if (!cursor_) return false;
+  if (!names_loaded_) names();
+  if (cursor_->next()) return true;
+  close();
+  return false;
+}
+
+const std::vector<std::string>& Result::names() const {
+  if (!names_loaded_ && cursor_) {
+    for (int i = 0; i < cursor_->column_count(); ++i) names_.emplace_back(cursor_->column_name(i));
+    names_loaded_ = true;
+  }
+  return names_;
+}
+
+std::vector<std::vector<Value>> Result::all() {
+  std::vector<std::vector<Value>> rows;
+  while (next()) {
+    std::vector<Value> r;
+    for (int i = 0; i < row_.size(); ++i) r.push_back(row_[i]);
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+std::optional<std::vector<Value>> Result::first() {
+  if (!next()) return std::nullopt;
+  std::vector<Value> r;
+  for (int i = 0; i < row_.size(); ++i) r.push_back(row_[i]);
+  close();
+  return r;
+}
+
+std::vector<Value> Result::one() {
+  if (!next()) throw NoResultFound("No row was found when one was required");
+  std::vector<Value> r;
+  for (int i = 0; i < row_.size(); ++i) r.push_back(row_[i]);
+  if (next()) {
+    close();
+    throw MultipleResultsFound("Multiple rows were found when exactly one was required");
+  }
+  return r;
+}
+
+std::int64_t Result::rowcount() const { return rowcount_; }
+std::int64_t Result::lastrowid() const { return lastrowid_; }
+std::vector<std::string> Result::keys() const { return names(); }
+
+void Result::close() {
+  if (cursor_) names();
+  cursor_.reset();
+  row_ = Row(nullptr, &names_);
+}
+
+int Row::index_of(std::string_view name) const {
+  if (names_) {
+    for (std::size_t i = 0; i < names_->size(); ++i)
+      if ((*names_)[i] == name) return static_cast<int>(i);
+  } else {
+    for (int i = 0; i < cursor_->column_count(); ++i)
+      if (cursor_->column_name(i) == name) return i;
+  }
+  std::string known;
+  for (int i = 0; i < size(); ++i) known += (i ? ", " : "") + std::string(cursor_->column_name(i));
+  throw ArgumentError("the row has no column '" + std::string(name) + "'; its columns are: " + known);
+}
+
+void Row::null_into_non_optional(int i) const {
+  throw ArgumentError("column '" + std::string(cursor_->column_name(i)) +
+                      "' is NULL; read it as std::optional<T> to accept NULL");
+}
+
+}  // namespace retort

@@ -1,0 +1,206 @@
+// Engine and Connection on a real SQLite file: executing, typed rows, the
+// compiled-statement and prepared-statement caches, executemany, echo.
+#include <gtest/gtest.h>
+
+#include "retort/core/dialect.hpp"
+#include "retort/core/engine.hpp"
+#include "retort/core/error.hpp"
+#include "retort/core/schema.hpp"
+#include "support/sqlite_fixture.hpp"
+
+namespace r = retort;
+using r::testing::SeedTables;
+
+class EngineTest : public r::testing::SqliteTest {};
+
+TEST_F(EngineTest, InsertAndSelectTypedRows) {
+  SeedTables t;
+  t.metadata.create_all(engine());
+  auto conn = engine().connect();
+  auto id = conn.execute(r::insert(t.owner).values({{"name", "Ann"}})).lastrowid();
+  EXPECT_EQ(id, 1);
+  conn.execute(r::insert(t.pet).values({{"name", "Rex"}, {"owner_id", id}}));
+  auto rows = conn.execute(r::select(t.pet));
+  ASSERT_TRUE(rows.next());
+  const r::Row& row = rows.row();
+  EXPECT_EQ(row.get<std::int64_t>("id"), 1);
+  EXPECT_EQ(row.get<std::string>(1), "Rex");
+  EXPECT_EQ(row.get<std::optional<std::string>>("species"), std::nullopt);
+  EXPECT_THROW(row.get<std::string>("species"), r::ArgumentError);
+  EXPECT_EQ(row.get<int>("owner_id"), 1);
+  EXPECT_THROW(row.get<int>("nope"), r::ArgumentError);
+  EXPECT_FALSE(rows.next());
+}
+
+TEST_F(EngineTest, ForeignKeysAreEnforced) {
+  SeedTables t;
+  t.metadata.create_all(engine());
+  auto conn = engine().connect();
+  EXPECT_EQ(conn.exec_driver_sql("PRAGMA foreign_keys").scalar<int>(), 1);
+  EXPECT_THROW(conn.execute(r::insert(t.pet).values({{"name", "Rex"}, {"owner_id", 42}})), r::IntegrityError);
+}
+
+TEST_F(EngineTest, FileDatabaseUsesWalAndBusyTimeout) {
+  auto conn = engine().connect();
+  EXPECT_EQ(conn.exec_driver_sql("PRAGMA journal_mode").scalar<std::string>(), "wal");
+  EXPECT_EQ(conn.exec_driver_sql("PRAGMA busy_timeout").scalar<int>(), 5000);
+}
+
+TEST_F(EngineTest, CompiledOnceForThousandExecutions) {
+  SeedTables t;
+  t.metadata.create_all(engine());
+  auto conn = engine().connect();
+  auto before = engine().stats();
+  for (int i = 0; i < 1000; ++i)
+    conn.execute(r::insert(t.owner).values({{"name", "owner " + std::to_string(i)}}));
+  auto after = engine().stats();
+  EXPECT_EQ(after.compilations - before.compilations, 1u);
+  EXPECT_EQ(after.compile_cache_hits - before.compile_cache_hits, 999u);
+  EXPECT_EQ(after.prepares - before.prepares, 1u);
+  EXPECT_EQ(after.prepare_cache_hits - before.prepare_cache_hits, 999u);
+  EXPECT_EQ(after.statements - before.statements, 1000u);
+  EXPECT_EQ(conn.execute(r::select({r::func::count()}).select_from(t.owner)).scalar<int>(), 1000);
+}
+
+TEST_F(EngineTest, ExecuteManyReusesOnePreparedStatement) {
+  SeedTables t;
+  t.metadata.create_all(engine());
+  auto conn = engine().connect();
+  std::vector<r::Params> rows;
+  for (int i = 0; i < 1000; ++i) rows.push_back({{"name", "owner " + std::to_string(i)}});
+  take_statements();
+  auto before = engine().stats();
+  conn.execute_many(r::insert(t.owner), rows);
+  auto after = engine().stats();
+  auto stmts = take_statements();
+  ASSERT_EQ(stmts.size(), 1000u);
+  EXPECT_EQ(stmts.front(), "INSERT INTO owner (name) VALUES (?)");
+  EXPECT_EQ(after.prepares - before.prepares, 1u);
+  EXPECT_EQ(conn.execute(r::select({r::func::count()}).select_from(t.owner)).scalar<int>(), 1000);
+}
+
+TEST_F(EngineTest, NestedReadsOfOneStatementDoNotCollide) {
+  SeedTables t;
+  t.metadata.create_all(engine());
+  auto conn = engine().connect();
+  conn.execute_many(r::insert(t.owner), {{{"name", "a"}}, {{"name", "b"}}});
+  int pairs = 0;
+  for (auto& outer : conn.execute(r::select(t.owner))) {
+    (void)outer;
+    for (auto& inner : conn.execute(r::select(t.owner))) {
+      (void)inner;
+      ++pairs;
+    }
+  }
+  EXPECT_EQ(pairs, 4);
+}
+
+TEST_F(EngineTest, HostileStringStoredVerbatim) {
+  SeedTables t;
+  t.metadata.create_all(engine());
+  auto conn = engine().connect();
+  std::string evil = "'); DROP TABLE owner; --";
+  conn.execute(r::insert(t.owner).values({{"name", evil}}));
+  EXPECT_EQ(conn.execute(r::select({t.owner.c("name")}).where(t.owner.c("name") == evil)).scalar<std::string>(), evil);
+  EXPECT_TRUE(engine().dialect().has_table(conn, "owner"));
+}
+
+TEST_F(EngineTest, ValuesOfEveryStorageKindRoundTrip) {
+  auto conn = engine().connect();
+  conn.exec_driver_sql("CREATE TABLE v (i INTEGER, d FLOAT, t TEXT, b BLOB, n INTEGER)");
+  std::vector<r::Value> in{std::int64_t{-9007199254740993}, 2.5, std::string("x\0y", 3), r::Bytes{0, 1, 255}, nullptr};
+  conn.exec_driver_sql("INSERT INTO v VALUES (?, ?, ?, ?, ?)", in);
+  auto row = conn.exec_driver_sql("SELECT i, d, t, b, n FROM v").one();
+  EXPECT_EQ(row, in);
+}
+
+TEST_F(EngineTest, NamedParametersInText) {
+  auto conn = engine().connect();
+  EXPECT_EQ(conn.execute(r::text("SELECT :a + :b"), {{"a", 2}, {"b", 3}}).scalar<int>(), 5);
+  EXPECT_THROW(conn.execute(r::text("SELECT :a"), {}), r::ArgumentError);
+}
+
+TEST_F(EngineTest, OneAndFirst) {
+  SeedTables t;
+  t.metadata.create_all(engine());
+  auto conn = engine().connect();
+  EXPECT_THROW(conn.execute(r::select(t.owner)).one(), r::NoResultFound);
+  EXPECT_FALSE(conn.execute(r::select(t.owner)).first());
+  conn.execute_many(r::insert(t.owner), {{{"name", "a"}}, {{"name", "b"}}});
+  EXPECT_THROW(conn.execute(r::select(t.owner)).one(), r::MultipleResultsFound);
+  EXPECT_EQ((*conn.execute(r::select(t.owner).order_by({t.owner.c("name").desc()})).first())[1].as_text(), "b");
+}
+
+TEST_F(EngineTest, RowcountOfUpdateAndDelete) {
+  SeedTables t;
+  t.metadata.create_all(engine());
+  auto conn = engine().connect();
+  conn.execute_many(r::insert(t.owner), {{{"name", "a"}}, {{"name", "b"}}, {{"name", "c"}}});
+  EXPECT_EQ(conn.execute(r::update(t.owner).values({{"name", r::func::upper(t.owner.c("name"))}}).where(t.owner.c("id") > 1)).rowcount(), 2);
+  EXPECT_EQ(conn.execute(r::delete_(t.owner).where(t.owner.c("name") == "a")).rowcount(), 1);
+}
+
+TEST_F(EngineTest, ReturningGivesGeneratedKey) {
+  SeedTables t;
+  t.metadata.create_all(engine());
+  auto conn = engine().connect();
+  auto r1 = conn.execute(r::insert(t.owner).values({{"name", "a"}}).returning({t.owner.c("id")}));
+  EXPECT_EQ(r1.scalar<int>(), 1);
+}
+
+TEST_F(EngineTest, EchoLogsStatementAndParameters) {
+  std::vector<std::string> lines;
+  r::EngineOptions o;
+  o.echo = true;
+  o.echo_sink = [&](std::string_view l) { lines.emplace_back(l); };
+  r::Engine e(url(), o);
+  auto conn = e.connect();
+  conn.execute(r::text("SELECT :x"), {{"x", 42}});
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "SELECT ?");
+  EXPECT_NE(lines[1].find("(42,)"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find("generated in "), std::string::npos) << lines[1];
+}
+
+TEST_F(EngineTest, MemoryDatabaseIsSharedByConnections) {
+  r::Engine e("sqlite://");
+  {
+    auto c1 = e.connect();
+    c1.exec_driver_sql("CREATE TABLE t (x INTEGER)");
+    c1.exec_driver_sql("INSERT INTO t VALUES (1)");
+  }
+  auto c2 = e.connect();
+  EXPECT_EQ(c2.exec_driver_sql("SELECT count(*) FROM t").scalar<int>(), 1);
+}
+
+TEST_F(EngineTest, CannotOpenNamesTheFile) {
+  r::Engine e("sqlite:////nonexistent-dir-retort/x.db");
+  try {
+    e.connect();
+    FAIL() << "expected OperationalError";
+  } catch (const r::OperationalError& err) {
+    EXPECT_NE(std::string(err.what()).find("/nonexistent-dir-retort/x.db"), std::string::npos) << err.what();
+  }
+}
+
+TEST_F(EngineTest, SyntaxErrorIsProgrammingErrorWithSql) {
+  auto conn = engine().connect();
+  try {
+    conn.exec_driver_sql("SELEC 1");
+    FAIL();
+  } catch (const r::ProgrammingError& e) {
+    EXPECT_EQ(e.sql(), "SELEC 1");
+    EXPECT_EQ(e.sqlstate(), "42601");
+  }
+  try {
+    conn.exec_driver_sql("SELECT * FROM missing_table");
+    FAIL();
+  } catch (const r::ProgrammingError& e) {
+    EXPECT_EQ(e.sqlstate(), "42P01");
+    EXPECT_NE(std::string(e.what()).find("missing_table"), std::string::npos);
+  }
+}
+
+TEST_F(EngineTest, UnknownDialectIsArgumentError) {
+  EXPECT_THROW(r::Engine("mysql://u@h/db"), r::ArgumentError);
+}
