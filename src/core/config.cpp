@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -61,22 +62,22 @@ std::string read_text(const fs::path& path) {
 }
 
 /// The directory itself, then each parent up to the root, as python-dotenv's _walk_to_root.
-std::vector<fs::path> walk_to_root(fs::path start) {
+std::vector<std::string> walk_to_root(fs::path start) {
   start = fs::absolute(start).lexically_normal();
   if (!start.has_filename() && start.has_relative_path()) start = start.parent_path();  // "/a/b/" -> "/a/b"
-  std::vector<fs::path> dirs;
+  std::vector<std::string> dirs;
   for (fs::path dir = start;; dir = dir.parent_path()) {
-    dirs.push_back(dir);
+    dirs.push_back(dir.string());
     if (dir.parent_path() == dir || dir.parent_path().empty()) break;
   }
   return dirs;
 }
 
-std::string join_paths(const std::vector<fs::path>& paths) {
+std::string join_paths(const std::vector<std::string>& paths) {
   std::string out;
   for (const auto& p : paths) {
     if (!out.empty()) out += ", ";
-    out += p.string();
+    out += p;
   }
   return out;
 }
@@ -89,12 +90,12 @@ Config Config::from_env(const Options& options) {
   for (const auto& [key, value] : seen) config.values_.emplace(key, Setting{value, "environment", 0});
   if (!options.load_dotenv) return config;
 
-  config.searched_ = walk_to_root(options.start_dir ? *options.start_dir : fs::current_path());
+  config.searched_ = walk_to_root(options.start_dir ? fs::path(*options.start_dir) : fs::current_path());
   for (const char* name : {".env", ".flaskenv"}) {
     for (const auto& dir : config.searched_) {
       std::error_code ec;
-      if (fs::is_regular_file(dir / name, ec)) {
-        config.files_.push_back(dir / name);
+      if (fs::is_regular_file(fs::path(dir) / name, ec)) {
+        config.files_.push_back((fs::path(dir) / name).string());
         break;
       }
     }
@@ -102,7 +103,7 @@ Config Config::from_env(const Options& options) {
   // Each file expands `${VAR}` against what is already set (the environment, then earlier files),
   // and adds only the names nobody has set yet.
   for (const auto& file : config.files_) {
-    std::string origin = file.string();
+    const std::string& origin = file;
     auto entries = parse_dotenv(read_text(file), origin);
     std::map<std::string, int> line_of;
     for (const auto& entry : entries) line_of[entry.key] = entry.line;
@@ -172,9 +173,9 @@ Url Config::database_url() const {
   if (s == nullptr) {
     std::string searched;
     if (!files_.empty()) {
-      searched = "the environment or " + join_paths(files_) + " (found walking up from " + searched_.front().string() + ")";
+      searched = "the environment or " + join_paths(files_) + " (found walking up from " + searched_.front() + ")";
     } else if (!searched_.empty()) {
-      searched = "the environment, and no .env/.flaskenv found walking up from " + searched_.front().string();
+      searched = "the environment, and no .env/.flaskenv found walking up from " + searched_.front();
     } else {
       searched = "the environment (.env/.flaskenv not read: Options::load_dotenv is false)";
     }

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <iostream>
 #include <mutex>
 #include <unordered_map>
@@ -243,7 +244,7 @@ Result Connection::run(const std::string& sql, std::span<const Value> params, bo
     e.echo(line);
   }
   if (e.has_hooks) {
-    StatementEvent ev{sql, params, duration, compiled_from_cache, reused, batch_index, batch_size};
+    StatementEvent ev{sql, params, std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count(), compiled_from_cache, reused, batch_index, batch_size};
     std::vector<std::function<void(const StatementEvent&)>> hooks;
     {
       std::lock_guard lock(e.mutex);

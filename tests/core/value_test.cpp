@@ -4,6 +4,7 @@
 
 #include "retort/core/engine.hpp"
 #include "retort/core/error.hpp"
+#include "retort/core/datetime.hpp"
 #include "retort/core/json.hpp"
 #include "retort/core/schema.hpp"
 #include "support/sqlite_fixture.hpp"

@@ -3,7 +3,6 @@
 // python-dotenv's syntax (see parse_dotenv).
 #pragma once
 
-#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,7 +42,7 @@ class Config {
  public:
   struct Options {
     /// Where the search for `.env`/`.flaskenv` starts; walks up to the root. Defaults to the working directory.
-    std::optional<std::filesystem::path> start_dir;
+    std::optional<std::string> start_dir;
     bool load_dotenv = true;  ///< read `.env` and `.flaskenv` at all
     /// The environment to use instead of the process's (tests).
     std::optional<std::map<std::string, std::string>> environment;
@@ -69,7 +68,7 @@ class Config {
   bool echo() const { return get_bool("SQLALCHEMY_ECHO"); }
 
   /// The dotenv files that were read, in precedence order.
-  const std::vector<std::filesystem::path>& files() const noexcept { return files_; }
+  const std::vector<std::string>& files() const noexcept { return files_; }
 
  private:
   struct Setting {
@@ -80,8 +79,8 @@ class Config {
   const Setting* find(std::string_view key) const;
   std::string origin_of(const Setting& setting) const;
   std::map<std::string, Setting, std::less<>> values_;
-  std::vector<std::filesystem::path> files_;
-  std::vector<std::filesystem::path> searched_;
+  std::vector<std::string> files_;
+  std::vector<std::string> searched_;  // directories, start first
 };
 
 }  // namespace retort

@@ -6,7 +6,6 @@
 // one that is not committed rolls back when it goes out of scope.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,7 +36,7 @@ class DriverConnection;
 struct StatementEvent {
   std::string_view sql;
   std::span<const Value> params;
-  std::chrono::nanoseconds duration{};  ///< bind and first step
+  std::int64_t duration_ns = 0;         ///< bind and first step, in nanoseconds
   bool compiled_from_cache = false;     ///< the SQL text came from the compiled cache
   bool prepared_from_cache = false;     ///< the driver reused a prepared statement
   std::size_t batch_index = 0;          ///< position within an execute_many
@@ -60,7 +59,7 @@ struct EngineOptions {
   bool echo = false;  ///< log each statement, its parameters and duration
   /// Where echo lines go; default: standard error.
   std::function<void(std::string_view line)> echo_sink;
-  std::chrono::milliseconds busy_timeout{5000};  ///< SQLite: wait this long for a lock
+  int busy_timeout_ms = 5000;                     ///< SQLite: wait this long for a lock
   bool foreign_keys = true;                       ///< SQLite: PRAGMA foreign_keys=ON
   std::string journal_mode = "wal";               ///< SQLite file databases; "" keeps the default
   std::string synchronous;                        ///< SQLite: e.g. "normal"; "" keeps the default

@@ -2,12 +2,13 @@
 //
 // `Value` is the small set of storage forms a driver binds and returns (null,
 // bool, integer, real, text, bytes). `ValueTraits<T>` converts each supported C++
-// type to and from that form: dates and times as ISO 8601 text, decimals as
-// exact text, UUIDs as text, nullable columns as `std::optional<T>`.
+// type to and from that form: decimals and UUIDs as text, nullable columns as
+// `std::optional<T>`. Dates and times (retort/core/datetime.hpp) and JSON
+// (retort/core/json.hpp) are opt-in headers: <chrono> and nlohmann/json.hpp
+// are heavy to compile, and most translation units need neither.
 #pragma once
 
 #include <array>
-#include <chrono>
 #include <compare>
 #include <concepts>
 #include <cstdint>
@@ -44,23 +45,6 @@ struct Uuid {
   std::string str() const;
   auto operator<=>(const Uuid&) const = default;
 };
-
-/// A time of day with microsecond precision (Time columns).
-struct TimeOfDay {
-  std::chrono::microseconds since_midnight{};
-  auto operator<=>(const TimeOfDay&) const = default;
-};
-
-/// A point in time with microsecond precision (DateTime columns); naive unless the column says otherwise.
-using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
-
-// ISO 8601 text forms, as SQLAlchemy stores them on SQLite.
-std::string to_iso(std::chrono::year_month_day d);  ///< "2024-02-29"
-std::string to_iso(Timestamp t);                    ///< "2024-02-29 13:05:00.000250"
-std::string to_iso(TimeOfDay t);                    ///< "13:05:00.000250"
-std::chrono::year_month_day parse_date(std::string_view text);  ///< throws ArgumentError
-Timestamp parse_timestamp(std::string_view text);  ///< accepts ' ' or 'T', optional fraction and 'Z'
-TimeOfDay parse_time(std::string_view text);
 
 /// One bound or fetched value.
 class Value {
@@ -106,7 +90,7 @@ class Value {
 using Params = std::vector<std::pair<std::string, Value>>;
 
 /// Converts a C++ type to and from its storage form. Specialised below for every
-/// supported column type; `retort/core/json.hpp` adds nlohmann::json.
+/// supported column type; datetime.hpp and json.hpp add more.
 template <class T>
 struct ValueTraits;
 
@@ -145,21 +129,6 @@ template <>
 struct ValueTraits<Uuid> {
   static Value to_value(const Uuid& v) { return Value(v.str()); }
   static Uuid from_value(const Value& v) { return Uuid::parse(v.as_text()); }
-};
-template <>
-struct ValueTraits<std::chrono::year_month_day> {
-  static Value to_value(std::chrono::year_month_day v) { return Value(to_iso(v)); }
-  static std::chrono::year_month_day from_value(const Value& v) { return parse_date(v.as_text()); }
-};
-template <>
-struct ValueTraits<Timestamp> {
-  static Value to_value(Timestamp v) { return Value(to_iso(v)); }
-  static Timestamp from_value(const Value& v) { return parse_timestamp(v.as_text()); }
-};
-template <>
-struct ValueTraits<TimeOfDay> {
-  static Value to_value(TimeOfDay v) { return Value(to_iso(v)); }
-  static TimeOfDay from_value(const Value& v) { return parse_time(v.as_text()); }
 };
 template <class T>
 struct ValueTraits<std::optional<T>> {

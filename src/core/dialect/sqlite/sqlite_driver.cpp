@@ -195,7 +195,7 @@ class SqliteConnection final : public DriverConnection, public std::enable_share
                              d);
     }
     sqlite3_extended_result_codes(db_, 1);
-    sqlite3_busy_timeout(db_, static_cast<int>(options.busy_timeout.count()));
+    sqlite3_busy_timeout(db_, options.busy_timeout_ms);
     if (options.foreign_keys) execute_control("PRAGMA foreign_keys=ON");
     if (!url.is_memory() && !options.journal_mode.empty() && flags != SQLITE_OPEN_READONLY)
       execute_control("PRAGMA journal_mode=" + options.journal_mode);
