@@ -1,4 +1,6 @@
-// retort: the whole public API. Layer headers (retort/core/*.hpp) are lighter.
+// retort: the whole public API but the opt-in headers (retort/core/datetime.hpp
+// for std::chrono columns, retort/core/json.hpp and retort/orm/to_dict.hpp for
+// JSON), which are heavy to compile.
 #pragma once
 
 #include "retort/core/config.hpp"
@@ -10,3 +12,4 @@
 #include "retort/core/types.hpp"
 #include "retort/core/url.hpp"
 #include "retort/core/value.hpp"
+#include "retort/orm.hpp"

@@ -30,16 +30,22 @@ TimeOfDay parse_time(std::string_view text);
 
 template <>
 struct ValueTraits<std::chrono::year_month_day> {
+  static SqlType sql_type() { return Date(); }
+
   static Value to_value(std::chrono::year_month_day v) { return Value(to_iso(v)); }
   static std::chrono::year_month_day from_value(const Value& v) { return parse_date(v.as_text()); }
 };
 template <>
 struct ValueTraits<Timestamp> {
+  static SqlType sql_type() { return DateTime(); }
+
   static Value to_value(Timestamp v) { return Value(to_iso(v)); }
   static Timestamp from_value(const Value& v) { return parse_timestamp(v.as_text()); }
 };
 template <>
 struct ValueTraits<TimeOfDay> {
+  static SqlType sql_type() { return Time(); }
+
   static Value to_value(TimeOfDay v) { return Value(to_iso(v)); }
   static TimeOfDay from_value(const Value& v) { return parse_time(v.as_text()); }
 };

@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace retort {
 
@@ -76,6 +77,38 @@ class IntegrityError : public DatabaseError {
 /// The SQL itself is wrong: syntax, unknown table or column.
 class ProgrammingError : public DatabaseError {
   using DatabaseError::DatabaseError;
+};
+
+/// Input for a model (from_dict, a request body) is not acceptable: unknown
+/// fields, values of the wrong type. `fields()` names each offending field.
+class ValidationError : public ArgumentError {
+ public:
+  ValidationError(const std::string& message, std::vector<std::string> fields)
+      : ArgumentError(message), fields_(std::move(fields)) {}
+  const std::vector<std::string>& fields() const noexcept { return fields_; }
+
+ private:
+  std::vector<std::string> fields_;
+};
+
+/// A model's mapping is wrong (a column mapped twice, a foreign key to an
+/// unknown table); raised once, when the registry is configured, naming the
+/// model and member.
+class MappingError : public Error {
+  using Error::Error;
+};
+
+/// The session cannot do this now: a transaction that failed and was not yet
+/// rolled back, an object of another session, an expired object of a closed
+/// session.
+class InvalidRequestError : public Error {
+  using Error::Error;
+};
+
+/// An UPDATE or DELETE of one object matched no row (or several): the row was
+/// changed or deleted by someone else since it was loaded.
+class StaleDataError : public Error {
+  using Error::Error;
 };
 
 /// `one()` found no row.

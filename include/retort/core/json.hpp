@@ -11,6 +11,7 @@ namespace retort {
 
 template <>
 struct ValueTraits<nlohmann::json> {
+  static SqlType sql_type() { return JSON(); }
   static Value to_value(const nlohmann::json& j) { return j.is_null() ? Value() : Value(j.dump()); }
   static nlohmann::json from_value(const Value& v) {
     switch (v.kind()) {

@@ -19,6 +19,8 @@
 #include <variant>
 #include <vector>
 
+#include "retort/core/types.hpp"
+
 namespace retort {
 
 /// Binary data (LargeBinary columns).
@@ -81,6 +83,8 @@ class Value {
   std::string repr(std::size_t max_len = 80) const;
 
   friend bool operator==(const Value&, const Value&) = default;
+  /// Orders by kind, then value (identity maps with composite keys).
+  friend std::partial_ordering operator<=>(const Value&, const Value&) = default;
 
  private:
   Storage v_;
@@ -89,7 +93,8 @@ class Value {
 /// Named parameters for statements with `:name` / bindparam placeholders.
 using Params = std::vector<std::pair<std::string, Value>>;
 
-/// Converts a C++ type to and from its storage form. Specialised below for every
+/// Converts a C++ type to and from its storage form, and names the column type
+/// a member of that type maps to by default. Specialised below for every
 /// supported column type; datetime.hpp and json.hpp add more.
 template <class T>
 struct ValueTraits;
@@ -97,41 +102,57 @@ struct ValueTraits;
 template <std::integral I>
   requires(!std::same_as<I, bool>)
 struct ValueTraits<I> {
+  static SqlType sql_type() { return Integer(); }
+
   static Value to_value(I v) { return Value(static_cast<std::int64_t>(v)); }
   static I from_value(const Value& v) { return static_cast<I>(v.as_int()); }
 };
 template <>
 struct ValueTraits<bool> {
+  static SqlType sql_type() { return Boolean(); }
+
   static Value to_value(bool v) { return Value(v); }
   static bool from_value(const Value& v) { return v.as_bool(); }
 };
 template <std::floating_point F>
 struct ValueTraits<F> {
+  static SqlType sql_type() { return Float(); }
+
   static Value to_value(F v) { return Value(static_cast<double>(v)); }
   static F from_value(const Value& v) { return static_cast<F>(v.as_double()); }
 };
 template <>
 struct ValueTraits<std::string> {
+  static SqlType sql_type() { return String(); }
+
   static Value to_value(const std::string& v) { return Value(v); }
   static std::string from_value(const Value& v) { return v.as_text(); }
 };
 template <>
 struct ValueTraits<Bytes> {
+  static SqlType sql_type() { return LargeBinary(); }
+
   static Value to_value(const Bytes& v) { return Value(v); }
   static Bytes from_value(const Value& v) { return v.as_bytes(); }
 };
 template <>
 struct ValueTraits<Decimal> {
+  static SqlType sql_type() { return Numeric(); }
+
   static Value to_value(const Decimal& v) { return Value(v.str()); }
   static Decimal from_value(const Value& v);
 };
 template <>
 struct ValueTraits<Uuid> {
+  static SqlType sql_type() { return UUID(); }
+
   static Value to_value(const Uuid& v) { return Value(v.str()); }
   static Uuid from_value(const Value& v) { return Uuid::parse(v.as_text()); }
 };
 template <class T>
 struct ValueTraits<std::optional<T>> {
+  static SqlType sql_type() { return ValueTraits<T>::sql_type(); }
+
   static Value to_value(const std::optional<T>& v) { return v ? ValueTraits<T>::to_value(*v) : Value(); }
   static std::optional<T> from_value(const Value& v) {
     if (v.is_null()) return std::nullopt;

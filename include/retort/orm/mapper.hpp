@@ -1,0 +1,251 @@
+// Mapping plain structs to tables.
+//
+// A model is a plain struct; `Mapping<T>::map(Mapper<T>&)` says how it maps.
+// The mapping runs once, when the registry is configured, into a runtime
+// ClassInfo: erased member accessors, the Table, the primary key. Loading,
+// flushing, dirty checking and to_dict then work on ClassInfo in .cpp files,
+// compiled once rather than once per model.
+//
+// **Example**:
+//   template <> struct retort::Mapping<Owner> {
+//     static void map(retort::Mapper<Owner>& m) {
+//       m.column(&Owner::id, "id").primary_key();
+//       m.column(&Owner::name, "name", retort::String(50));
+//     }
+//   };
+#pragma once
+
+#include <array>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <typeindex>
+#include <typeinfo>
+#include <vector>
+
+#include "retort/core/engine.hpp"
+#include "retort/core/error.hpp"
+#include "retort/core/schema.hpp"
+#include "retort/core/value.hpp"
+
+namespace retort {
+
+/// Specialise for each model: `static void map(Mapper<T>& m)`.
+template <class T>
+struct Mapping;
+
+template <class T>
+class Mapper;
+
+namespace detail {
+
+struct InstanceBase;
+
+template <class M>
+struct optional_value {
+  using type = M;
+  static constexpr bool nullable = false;
+};
+template <class M>
+struct optional_value<std::optional<M>> {
+  using type = M;
+  static constexpr bool nullable = true;
+};
+
+/// Reads and writes one mapped member of an object whose type is erased.
+class MemberAccess {
+ public:
+  virtual ~MemberAccess() = default;
+  virtual Value get(const void* obj) const = 0;
+  /// Assigns; ArgumentError when the value cannot become the member's type.
+  virtual void set(void* obj, const Value& v) const = 0;
+  /// Assigns column `i` of `row` (the hot path of loading).
+  virtual void load(void* obj, const Row& row, int i) const = 0;
+  /// Whether the member currently holds `v` (dirty checking).
+  virtual bool equals(const void* obj, const Value& v) const = 0;
+  /// Whether an autoincrement key is still to be generated: 0 or nullopt.
+  virtual bool is_unset(const void* obj) const = 0;
+};
+
+template <class T, class M>
+class MemberAccessImpl final : public MemberAccess {
+ public:
+  explicit MemberAccessImpl(M T::*member) : member_(member) {}
+  Value get(const void* obj) const override { return ValueTraits<M>::to_value(ref(obj)); }
+  void set(void* obj, const Value& v) const override {
+    using V = typename optional_value<M>::type;
+    if constexpr (!optional_value<M>::nullable) {
+      // NULL into a plain member (a column made nullable by hand) reads as its default.
+      if (v.is_null()) {
+        static_cast<T*>(obj)->*member_ = M{};
+        return;
+      }
+    }
+    static_cast<T*>(obj)->*member_ = ValueTraits<M>::from_value(v);
+    (void)sizeof(V);
+  }
+  void load(void* obj, const Row& row, int i) const override {
+    if constexpr (optional_value<M>::nullable) {
+      static_cast<T*>(obj)->*member_ = row.get<M>(i);
+    } else {
+      if (row.is_null(i)) static_cast<T*>(obj)->*member_ = M{};
+      else static_cast<T*>(obj)->*member_ = row.get<M>(i);
+    }
+  }
+  bool equals(const void* obj, const Value& v) const override {
+    const M& m = ref(obj);
+    if constexpr (std::is_same_v<M, std::string>) {
+      auto* s = std::get_if<std::string>(&v.storage());
+      return s && *s == m;
+    } else if constexpr (std::is_integral_v<M> && !std::is_same_v<M, bool>) {
+      auto* i = std::get_if<std::int64_t>(&v.storage());
+      return i && *i == static_cast<std::int64_t>(m);
+    } else {
+      return ValueTraits<M>::to_value(m) == v;
+    }
+  }
+  bool is_unset(const void* obj) const override {
+    const M& m = ref(obj);
+    if constexpr (optional_value<M>::nullable) return !m.has_value();
+    else if constexpr (std::is_arithmetic_v<M>) return m == M{};
+    else return false;
+  }
+
+ private:
+  const M& ref(const void* obj) const { return static_cast<const T*>(obj)->*member_; }
+  M T::*member_;
+};
+
+/// The bytes of a member pointer, to find a column from `&T::member` at run time.
+using MemberKey = std::array<unsigned char, 16>;
+template <class T, class M>
+MemberKey member_key(M T::*member) {
+  static_assert(sizeof(member) <= sizeof(MemberKey));
+  MemberKey key{};
+  std::memcpy(key.data(), &member, sizeof(member));
+  return key;
+}
+
+/// One mapped column of a model.
+struct ColumnInfo {
+  Column column;  ///< the declaration (core builder): type, key, constraints
+  std::unique_ptr<MemberAccess> access;
+  MemberKey member{};
+  const std::type_info* member_type = nullptr;
+  const ColumnSpec& spec() const { return column.spec(); }
+};
+
+struct ClassStatements;  // compiled SQL per dialect, in session.cpp
+
+/// Everything the ORM knows about one model, built once from its Mapping.
+struct ClassInfo {
+  std::type_index type;
+  std::string type_name;  ///< "Owner" (demangled, namespaces dropped)
+  std::string table_name;
+  std::vector<ColumnInfo> columns;
+  std::vector<TableItem> constraints;  ///< table-level ones given to Mapper::constraint
+  std::optional<Table> table;          ///< built when the mapping is finished
+  std::vector<std::size_t> primary_key;  ///< indexes into columns
+  int autoincrement = -1;                ///< the column the database generates, or -1
+  InstanceBase* (*create)() = nullptr;   ///< a new default-constructed instance
+  std::shared_ptr<ClassStatements> statements;
+
+  explicit ClassInfo(std::type_index t) : type(t) {}
+  /// The column mapped to this member, or MappingError naming the model.
+  std::size_t column_of(const MemberKey& key, const std::type_info& type) const;
+  /// The column of this name, or ArgumentError listing the model's columns.
+  std::size_t column_named(std::string_view name) const;
+};
+
+/// The table name Flask-SQLAlchemy derives from a class name: OrderItem → order_item.
+std::string default_table_name(std::string_view class_name);
+/// `Owner` from a mangled type name like `N3app5OwnerE` (namespaces dropped).
+std::string demangled_class_name(const char* mangled);
+
+using ClassBuilder = void (*)(ClassInfo&);
+/// Records a model so that create_all, the registry's metadata and autogenerate see it; cheap.
+bool enroll(std::type_index type, ClassBuilder build);
+/// The configured ClassInfo of a model, building it on first use.
+const ClassInfo& class_info(std::type_index type, ClassBuilder build);
+
+template <class T>
+void build_class(ClassInfo& info);
+
+/// Instantiated for every model the program uses (through Ptr, Session, Query,
+/// col): records it before main so the registry's MetaData is complete.
+template <class T>
+inline const bool enrolled = enroll(typeid(T), &build_class<T>);
+
+}  // namespace detail
+
+/// Declares how a model's members map to columns.
+template <class T>
+class Mapper {
+ public:
+  explicit Mapper(detail::ClassInfo& info) : info_(info) {}
+
+  /// The table's name; default: the struct's name in snake_case (OrderItem → order_item).
+  Mapper& table(std::string name) {
+    info_.table_name = std::move(name);
+    return *this;
+  }
+
+  /// Maps `member` to column `name`; the type follows the member's C++ type
+  /// (int → Integer, std::string → String, std::optional<X> → nullable X).
+  template <class M>
+  Column& column(M T::*member, std::string name) {
+    return column(member, std::move(name), ValueTraits<M>::sql_type());
+  }
+  template <class M>
+  Column& column(M T::*member, std::string name, SqlType type) {
+    static_assert(Storable<M>,
+                  "retort cannot store this member type: for std::chrono members include "
+                  "<retort/core/datetime.hpp>, for nlohmann::json include <retort/core/json.hpp>");
+    detail::ColumnInfo c{Column(std::move(name), std::move(type)), std::make_unique<detail::MemberAccessImpl<T, M>>(member),
+                         detail::member_key(member), &typeid(M)};
+    c.column.nullable(detail::optional_value<M>::nullable);
+    info_.columns.push_back(std::move(c));
+    return info_.columns.back().column;
+  }
+
+  /// A table-level constraint or index: UniqueConstraint, CheckConstraint, Index, ...
+  Mapper& constraint(TableItem item) {
+    info_.constraints.push_back(std::move(item));
+    return *this;
+  }
+
+ private:
+  detail::ClassInfo& info_;
+};
+
+namespace detail {
+
+struct InstanceBase;
+template <class T>
+struct Instance;
+
+template <class T>
+void build_class(ClassInfo& info) {
+  info.type_name = demangled_class_name(typeid(T).name());
+  info.create = []() -> InstanceBase* { return new Instance<T>(); };
+  Mapper<T> m(info);
+  Mapping<T>::map(m);
+}
+
+}  // namespace detail
+
+/// The configured description of model T.
+template <class T>
+const detail::ClassInfo& class_info() {
+  (void)detail::enrolled<T>;
+  return detail::class_info(typeid(T), &detail::build_class<T>);
+}
+
+/// Every model the program has enrolled, configured: their tables form the
+/// metadata that create_all creates and autogenerate compares.
+const MetaData& mapped_metadata();
+
+}  // namespace retort

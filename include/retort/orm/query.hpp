@@ -1,0 +1,184 @@
+// ORM queries: Query<T> over a SELECT of T's table, results through the
+// session's identity map; typed column expressions from members (`col`), and
+// Flask-SQLAlchemy's paginate.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "retort/core/sql.hpp"
+#include "retort/orm/mapper.hpp"
+#include "retort/orm/ptr.hpp"
+
+namespace retort {
+
+/// A column expression that knows its C++ value type, made by `col(&T::member)`.
+/// Comparing it with a value of an unrelated type does not compile.
+template <class V>
+class Col : public Expr {
+ public:
+  using value_type = V;
+  explicit Col(Expr e) : Expr(std::move(e)) {}
+};
+
+namespace detail {
+template <class V, class X>
+concept comparable_with =
+    std::is_same_v<std::decay_t<X>, std::nullptr_t> || std::is_base_of_v<Expr, std::decay_t<X>> ||
+    (std::is_same_v<V, std::string> && std::is_convertible_v<X, std::string_view>) ||
+    (std::is_arithmetic_v<V> && std::is_arithmetic_v<std::decay_t<X>>) ||
+    (!std::is_arithmetic_v<V> && !std::is_same_v<V, std::string> && std::is_convertible_v<X, V>);
+
+Expr column_expr(const ClassInfo& cls, std::size_t column);
+}  // namespace detail
+
+/// The column a member maps to, as a typed expression: `col(&Pet::name) == "Rex"`.
+template <class T, class M>
+Col<typename detail::optional_value<M>::type> col(M T::*member) {
+  const auto& cls = class_info<T>();
+  return Col<typename detail::optional_value<M>::type>(
+      detail::column_expr(cls, cls.column_of(detail::member_key(member), typeid(M))));
+}
+
+// A comparison whose right side is not of the column's type is refused.
+#define RETORT_TYPED_COMPARISON(op)                                                   \
+  template <class V, class X>                                                         \
+    requires(!detail::comparable_with<V, X>)                                          \
+  Expr operator op(const Col<V>&, const X&) = delete;                                 \
+  template <class V, class X>                                                         \
+    requires detail::comparable_with<V, X>                                            \
+  Expr operator op(const Col<V>& c, const X& x) {                                     \
+    return static_cast<const Expr&>(c) op Expr(x);                                    \
+  }
+RETORT_TYPED_COMPARISON(==)
+RETORT_TYPED_COMPARISON(!=)
+RETORT_TYPED_COMPARISON(<)
+RETORT_TYPED_COMPARISON(<=)
+RETORT_TYPED_COMPARISON(>)
+RETORT_TYPED_COMPARISON(>=)
+#undef RETORT_TYPED_COMPARISON
+
+namespace detail {
+
+class SessionImpl;
+
+/// The part of a query that does not depend on T: compiled once, in query.cpp.
+class QueryCore {
+ public:
+  QueryCore(SessionImpl* session, const ClassInfo& cls);
+
+  QueryCore filter(const Expr& condition) const;
+  QueryCore filter_by(std::string_view name, Value value) const;
+  QueryCore order_by(std::vector<Expr> keys) const;
+  QueryCore order_by(std::string_view name, bool descending) const;
+  QueryCore limit(std::int64_t n) const;
+  QueryCore offset(std::int64_t n) const;
+  QueryCore distinct() const;
+
+  /// Runs the SELECT (after autoflush) and returns the objects, each once per row.
+  std::vector<InstanceBase*> fetch() const;
+  std::int64_t count() const;
+  bool exists() const;
+  const Select& statement() const { return select_; }
+  const ClassInfo& cls() const { return *cls_; }
+
+ private:
+  SessionImpl* session_;
+  const ClassInfo* cls_;
+  Select select_;
+};
+
+}  // namespace detail
+
+/// A page of results, as Flask-SQLAlchemy's Pagination.
+template <class T>
+struct Pagination {
+  std::vector<Ptr<T>> items;
+  std::int64_t page = 1;
+  std::int64_t per_page = 20;
+  std::int64_t total = 0;
+  std::int64_t pages = 0;  ///< ceil(total / per_page); 0 when there are no items
+  bool has_prev = false;
+  bool has_next = false;
+  std::int64_t prev_num = 0;  ///< 0 when there is no previous page
+  std::int64_t next_num = 0;  ///< 0 when there is no next page
+};
+
+/// A query for objects of T; every method returns a new query.
+template <class T>
+class Query {
+ public:
+  explicit Query(detail::QueryCore core) : core_(std::move(core)) {}
+
+  /// ANDs an SQL expression: `filter(col(&Pet::species) == "cat")`.
+  Query filter(const Expr& condition) const { return Query(core_.filter(condition)); }
+  /// Equality on a column named at run time; ArgumentError listing T's columns if unknown.
+  Query filter_by(std::string_view column, Value value) const { return Query(core_.filter_by(column, std::move(value))); }
+  Query order_by(std::vector<Expr> keys) const { return Query(core_.order_by(std::move(keys))); }
+  /// Ordering by a column named at run time (a request's `?sort=`), limited to mapped columns.
+  Query order_by(std::string_view column, bool descending = false) const {
+    return Query(core_.order_by(column, descending));
+  }
+  Query limit(std::int64_t n) const { return Query(core_.limit(n)); }
+  Query offset(std::int64_t n) const { return Query(core_.offset(n)); }
+  Query distinct() const { return Query(core_.distinct()); }
+
+  std::vector<Ptr<T>> all() const { return wrap(core_.fetch()); }
+  /// The first object, or a null Ptr (adds LIMIT 1).
+  Ptr<T> first() const {
+    auto r = wrap(core_.limit(1).fetch());
+    return r.empty() ? Ptr<T>() : r.front();
+  }
+  /// Exactly one object: NoResultFound or MultipleResultsFound otherwise.
+  Ptr<T> one() const {
+    auto r = one_or_none();
+    if (!r) throw NoResultFound("No row was found when one was required (query for " + core_.cls().type_name + ")");
+    return r;
+  }
+  /// One object or a null Ptr; MultipleResultsFound when there are several.
+  Ptr<T> one_or_none() const {
+    auto r = wrap(core_.limit(2).fetch());
+    if (r.size() > 1)
+      throw MultipleResultsFound("Multiple rows were found when one or none was required (query for " +
+                                 core_.cls().type_name + ")");
+    return r.empty() ? Ptr<T>() : r.front();
+  }
+  /// `SELECT count(*) FROM (query)`.
+  std::int64_t count() const { return core_.count(); }
+  bool exists() const { return core_.exists(); }
+
+  /// Items of page `page` (1-based) and the figures around it. ArgumentError
+  /// for page < 1 or per_page < 1.
+  Pagination<T> paginate(std::int64_t page, std::int64_t per_page = 20) const {
+    if (page < 1 || per_page < 1)
+      throw ArgumentError("paginate(page=" + std::to_string(page) + ", per_page=" + std::to_string(per_page) +
+                          "): both must be at least 1");
+    Pagination<T> p;
+    p.page = page;
+    p.per_page = per_page;
+    p.items = wrap(core_.limit(per_page).offset((page - 1) * per_page).fetch());
+    p.total = count();
+    p.pages = (p.total + per_page - 1) / per_page;
+    p.has_prev = page > 1;
+    p.has_next = page < p.pages;
+    p.prev_num = p.has_prev ? page - 1 : 0;
+    p.next_num = p.has_next ? page + 1 : 0;
+    return p;
+  }
+
+  /// The SELECT this query runs.
+  const Select& statement() const { return core_.statement(); }
+
+ private:
+  static std::vector<Ptr<T>> wrap(const std::vector<detail::InstanceBase*>& instances) {
+    std::vector<Ptr<T>> out;
+    out.reserve(instances.size());
+    for (auto* i : instances) out.emplace_back(i);
+    return out;
+  }
+  detail::QueryCore core_;
+};
+
+}  // namespace retort

@@ -1,0 +1,170 @@
+// The registry of mapped classes: models are enrolled before main (cheaply:
+// a type and a builder), and configured on first use, when every Mapping runs
+// once into a ClassInfo with its Table. Mapping errors are reported then,
+// naming the model and the member.
+#include <cxxabi.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+
+#include "orm/statements.hpp"
+#include "retort/orm/mapper.hpp"
+#include "retort/orm/ptr.hpp"
+
+namespace retort {
+
+namespace detail {
+
+namespace {
+
+struct Registry {
+  std::recursive_mutex mutex;  // a Mapping may touch another model's class_info while it builds
+  std::vector<std::pair<std::type_index, ClassBuilder>> enrolled;
+  std::map<std::type_index, std::unique_ptr<ClassInfo>> configured;
+  MetaData metadata;
+  std::size_t tables_in_metadata = 0;
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+/// Turns the builder's declarations into the table and the key, checking them.
+void finish(ClassInfo& info) {
+  const std::string model = info.type_name;
+  if (info.columns.empty())
+    throw MappingError("model " + model + " maps no column; its Mapping<" + model +
+                       ">::map must call m.column(&" + model + "::member, \"name\")");
+  if (info.table_name.empty()) info.table_name = default_table_name(model);
+  std::vector<std::string> seen;
+  for (auto& c : info.columns) {
+    const auto& name = c.spec().name;
+    if (std::find(seen.begin(), seen.end(), name) != seen.end())
+      throw MappingError("model " + model + " maps column '" + name + "' twice; each column is mapped once");
+    for (std::size_t i = 0; i < seen.size(); ++i)
+      if (info.columns[i].member == c.member && info.columns[i].member_type == c.member_type)
+        throw MappingError("model " + model + " maps one member to two columns ('" + seen[i] + "' and '" + name +
+                           "')");
+    seen.push_back(name);
+  }
+  std::vector<TableItem> items;
+  for (auto& c : info.columns) items.emplace_back(c.column);
+  for (auto& item : info.constraints) items.push_back(item);
+  try {
+    info.table.emplace(info.table_name, std::move(items));
+  } catch (const ArgumentError& e) {
+    throw MappingError("model " + model + " (table '" + info.table_name + "'): " + e.what());
+  }
+  for (auto& name : info.table->primary_key().columns) info.primary_key.push_back(info.column_named(name));
+  if (info.primary_key.empty())
+    throw MappingError("model " + model + " has no primary key; mark one column with .primary_key() "
+                       "(the identity map needs one)");
+  if (auto* auto_col = info.table->autoincrement_column()) info.autoincrement = static_cast<int>(info.column_named(auto_col->name));
+  info.statements = std::make_shared<ClassStatements>();
+}
+
+ClassInfo& configure(std::type_index type, ClassBuilder build) {
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  auto it = r.configured.find(type);
+  if (it != r.configured.end()) return *it->second;
+  auto info = std::make_unique<ClassInfo>(type);
+  build(*info);
+  finish(*info);
+  for (auto& [other_type, other] : r.configured)
+    if (other->table_name == info->table_name)
+      throw MappingError("models " + other->type_name + " and " + info->type_name + " both map table '" +
+                         info->table_name + "'; give one of them another name with m.table(\"...\")");
+  auto& ref = *info;
+  r.configured.emplace(type, std::move(info));
+  return ref;
+}
+
+}  // namespace
+
+bool enroll(std::type_index type, ClassBuilder build) {
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  for (auto& e : r.enrolled)
+    if (e.first == type) return true;
+  r.enrolled.emplace_back(type, build);
+  return true;
+}
+
+const ClassInfo& class_info(std::type_index type, ClassBuilder build) {
+  // Fast path without the lock would need the map to be immutable; a lock is
+  // cheap next to a statement, and class_info<T>() caches nothing itself.
+  return configure(type, build);
+}
+
+std::size_t ClassInfo::column_of(const MemberKey& key, const std::type_info& t) const {
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    if (columns[i].member == key && *columns[i].member_type == t) return i;
+  throw MappingError("model " + type_name + ": this member is not mapped to a column; map it in Mapping<" +
+                     type_name + ">::map with m.column(...)");
+}
+
+std::size_t ClassInfo::column_named(std::string_view name) const {
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    if (columns[i].spec().name == name) return i;
+  std::vector<std::string> names;
+  for (auto& c : columns) names.push_back(c.spec().name);
+  throw ArgumentError("model " + type_name + " has no column '" + std::string(name) + "'; its columns are: " +
+                      join(names));
+}
+
+std::string default_table_name(std::string_view name) {
+  // Flask-SQLAlchemy 3's rule: '_' before an upper-case letter that follows a
+  // lower-case letter or digit, and before an upper-case letter (not the first)
+  // followed by a lower-case one; then lower-case and strip leading '_'.
+  std::string out;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool upper = std::isupper(static_cast<unsigned char>(c));
+    if (upper && i > 0) {
+      char prev = name[i - 1];
+      bool after_lower_or_digit = std::islower(static_cast<unsigned char>(prev)) || std::isdigit(static_cast<unsigned char>(prev));
+      bool before_lower = i + 1 < name.size() && std::islower(static_cast<unsigned char>(name[i + 1]));
+      if (after_lower_or_digit || before_lower) out += '_';
+    }
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  std::size_t start = out.find_first_not_of('_');
+  return start == std::string::npos ? out : out.substr(start);
+}
+
+std::string demangled_class_name(const char* mangled) {
+  int status = 0;
+  char* d = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+  std::string full = (status == 0 && d) ? d : mangled;
+  std::free(d);
+  // Drop namespaces and enclosing classes; keep template arguments as written.
+  std::size_t angle = full.find('<');
+  std::size_t scope = full.rfind("::", angle);
+  return scope == std::string::npos ? full : full.substr(scope + 2);
+}
+
+}  // namespace detail
+
+const MetaData& mapped_metadata() {
+  auto& r = detail::registry();
+  std::lock_guard lock(r.mutex);
+  for (std::size_t i = 0; i < r.enrolled.size(); ++i) {
+    auto [type, build] = r.enrolled[i];
+    const auto& info = detail::configure(type, build);
+    if (!r.metadata.find(info.table_name)) r.metadata.add(*info.table);
+  }
+  return r.metadata;
+}
+
+}  // namespace retort

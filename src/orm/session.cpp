@@ -1,0 +1,613 @@
+// The unit of work and the identity map.
+//
+// Flush, in order:
+//   (1) find the modified objects: the ones accessed since the last flush
+//       (autoflush), or every loaded one (flush() and commit());
+//   (2) order the models so that a table comes after the tables it refers to;
+//   (3) INSERT pending objects, parents first, each model's in add order, one
+//       prepared statement per model and column set; generated keys are read
+//       back into the objects;
+//   (4) UPDATE modified objects, only their changed columns, ordered by key;
+//   (5) DELETE deleted objects, children first.
+// Invariants: (I1) a parent row is inserted before its children and deleted
+// after them; (I2) a failed flush leaves no row behind: the transaction is
+// rolled back before the error reaches the caller; (I3) one object per primary
+// key per session.
+#include "retort/orm/session.hpp"
+
+#include <algorithm>
+#include <functional>
+
+#include "orm/session_impl.hpp"
+#include "orm/statements.hpp"
+#include "retort/core/dialect.hpp"
+
+namespace retort {
+
+namespace detail {
+
+namespace {
+
+std::string describe(const InstanceBase& i) {
+  std::string key;
+  for (auto k : i.cls->primary_key) {
+    if (!key.empty()) key += ", ";
+    key += i.cls->columns[k].access->get(i.object).repr();
+  }
+  return "<" + i.cls->type_name + " " + key + ">";
+}
+
+bool is_int_key(const std::vector<Value>& key) {
+  return key.size() == 1 && key[0].kind() == Value::Kind::integer;
+}
+
+/// Models ordered so that each comes after those its table refers to (I1).
+std::vector<const ClassInfo*> dependency_order(std::vector<const ClassInfo*> classes) {
+  std::vector<const ClassInfo*> out;
+  std::vector<int> state(classes.size(), 0);
+  std::function<void(std::size_t)> visit = [&](std::size_t i) {
+    if (state[i]) return;
+    state[i] = 1;
+    for (auto& fk : classes[i]->table->foreign_keys())
+      for (std::size_t j = 0; j < classes.size(); ++j)
+        if (j != i && classes[j]->table_name == fk.referred_table) visit(j);
+    state[i] = 2;
+    out.push_back(classes[i]);
+  };
+  for (std::size_t i = 0; i < classes.size(); ++i) visit(i);
+  return out;
+}
+
+}  // namespace
+
+// ---- references and lifetime --------------------------------------------------------
+
+void SessionImpl::hold(std::vector<InstanceBase*>& list, InstanceBase* i) {
+  ++i->refs;
+  list.push_back(i);
+}
+
+void SessionImpl::drop(InstanceBase* i) {
+  if (--i->refs == 0) release(i);
+}
+
+void SessionImpl::on_release(InstanceBase* i) {
+  if (i->state == ObjectState::persistent && !(i->flags & flag_expired) && !changed_columns(i).empty()) {
+    hold(kept, i);  // modified: keep it until the next flush writes it
+    return;
+  }
+  erase_identity(i);
+  delete i;
+}
+
+void release(InstanceBase* i) noexcept {
+  if (i->session) {
+    i->session->on_release(i);
+  } else {
+    delete i;
+  }
+}
+
+void null_access() { throw InvalidRequestError("access through a null Ptr (no object: a failed get() or first()?)"); }
+
+void on_access(InstanceBase* i) {
+  SessionImpl* s = i->session;
+  if (i->flags & flag_expired) {
+    if (!s)
+      throw InvalidRequestError("Instance " + i->cls->type_name +
+                                " is detached and its attributes are expired (the session was committed, then closed); "
+                                "read it before closing the session, or load it again in a new session");
+    s->check_usable();
+    if (!s->refresh(i))
+      throw InvalidRequestError("Instance " + describe(*i) + " has been deleted, or its row is otherwise not present");
+  }
+  if (s && !(i->flags & flag_touched) && i->state == ObjectState::persistent) {
+    i->flags |= flag_touched;
+    s->hold(s->touched, i);
+  }
+}
+
+// ---- identity map -------------------------------------------------------------------
+
+std::vector<Value> SessionImpl::key_of(const InstanceBase& i) const {
+  std::vector<Value> key;
+  key.reserve(i.cls->primary_key.size());
+  for (auto k : i.cls->primary_key) key.push_back(i.cls->columns[k].access->get(i.object));
+  return key;
+}
+
+InstanceBase* SessionImpl::find(const ClassInfo& cls, const std::vector<Value>& key) const {
+  auto it = identity.find(&cls);
+  if (it == identity.end()) return nullptr;
+  if (is_int_key(key)) {
+    auto f = it->second.by_int.find(key[0].as_int());
+    return f == it->second.by_int.end() ? nullptr : f->second;
+  }
+  auto f = it->second.by_values.find(key);
+  return f == it->second.by_values.end() ? nullptr : f->second;
+}
+
+void SessionImpl::insert_identity(InstanceBase* i) {
+  auto key = key_of(*i);
+  auto& map = identity[i->cls];
+  bool fresh = is_int_key(key) ? map.by_int.emplace(key[0].as_int(), i).second : map.by_values.emplace(key, i).second;
+  if (!fresh)
+    throw InvalidRequestError("another object with the identity " + describe(*i) +
+                              " is already in this session; use merge() to copy values onto it");
+  ++identity_size;
+}
+
+void SessionImpl::erase_identity(InstanceBase* i) { erase_key(*i->cls, key_of(*i)); }
+
+void SessionImpl::erase_key(const ClassInfo& cls, const std::vector<Value>& key) {
+  auto it = identity.find(&cls);
+  if (it == identity.end()) return;
+  std::size_t n = is_int_key(key) ? it->second.by_int.erase(key[0].as_int()) : it->second.by_values.erase(key);
+  identity_size -= n;
+}
+
+// ---- loading ----------------------------------------------------------------------------
+
+void SessionImpl::snapshot(InstanceBase* i) {
+  auto& cols = i->cls->columns;
+  i->committed.resize(cols.size());
+  for (std::size_t c = 0; c < cols.size(); ++c) i->committed[c] = cols[c].access->get(i->object);
+}
+
+std::vector<std::size_t> SessionImpl::changed_columns(const InstanceBase* i) const {
+  std::vector<std::size_t> changed;
+  auto& cols = i->cls->columns;
+  if (i->committed.size() != cols.size()) return changed;
+  for (std::size_t c = 0; c < cols.size(); ++c)
+    if (!cols[c].access->equals(i->object, i->committed[c])) changed.push_back(c);
+  return changed;
+}
+
+InstanceBase* SessionImpl::load_row(const ClassInfo& cls, const Row& row, int first) {
+  std::vector<Value> key;
+  key.reserve(cls.primary_key.size());
+  for (auto k : cls.primary_key) key.push_back(row[first + static_cast<int>(k)]);
+  if (InstanceBase* existing = find(cls, key)) {
+    // A loaded object keeps its in-memory state (as SQLAlchemy without populate_existing),
+    // unless it was expired: then the row is its new state.
+    if (existing->flags & flag_expired) {
+      for (std::size_t c = 0; c < cls.columns.size(); ++c)
+        cls.columns[c].access->load(existing->object, row, first + static_cast<int>(c));
+      existing->flags &= ~flag_expired;
+      snapshot(existing);
+    }
+    return existing;
+  }
+  InstanceBase* i = cls.create();
+  for (std::size_t c = 0; c < cls.columns.size(); ++c) cls.columns[c].access->load(i->object, row, first + static_cast<int>(c));
+  i->session = this;
+  i->state = ObjectState::persistent;
+  snapshot(i);
+  auto& map = identity[&cls];
+  if (is_int_key(key)) map.by_int.emplace(key[0].as_int(), i);
+  else map.by_values.emplace(std::move(key), i);
+  ++identity_size;
+  return i;
+}
+
+bool SessionImpl::refresh(InstanceBase* i) {
+  auto& cls = *i->cls;
+  auto key = i->committed.empty() ? key_of(*i) : std::vector<Value>{};
+  if (key.empty())
+    for (auto k : cls.primary_key) key.push_back(i->committed[k]);
+  auto& db = connection(false);
+  auto result = db.exec_driver_sql(select_by_key_sql(cls, db.dialect()), key);
+  if (!result.next()) return false;
+  for (std::size_t c = 0; c < cls.columns.size(); ++c) cls.columns[c].access->load(i->object, result.row(), static_cast<int>(c));
+  i->flags &= ~flag_expired;
+  snapshot(i);
+  return true;
+}
+
+// ---- transaction ------------------------------------------------------------------------
+
+void SessionImpl::check_usable() const {
+  if (failed)
+    throw InvalidRequestError("This Session's transaction has been rolled back due to a previous exception during "
+                              "flush. To begin a new transaction with this Session, first call rollback()");
+}
+
+Connection& SessionImpl::connection(bool write) {
+  check_usable();
+  if (!conn) conn.emplace(engine.connect());
+  // SQLite: BEGIN at the first write, as pysqlite does, so reads before it hold no lock.
+  bool defer = conn->dialect().name() == "sqlite";
+  if (!tx && (write || !defer)) tx.emplace(conn->begin());
+  return *conn;
+}
+
+void SessionImpl::autoflush() {
+  check_usable();
+  if (options.autoflush) flush(false);
+}
+
+void SessionImpl::flush(bool full) {
+  check_usable();
+  // (1) modified objects
+  std::vector<std::pair<InstanceBase*, std::vector<std::size_t>>> dirty;
+  auto consider = [&](InstanceBase* i) {
+    if (i->state != ObjectState::persistent || (i->flags & flag_expired)) return;
+    auto changed = changed_columns(i);
+    if (!changed.empty()) dirty.emplace_back(i, std::move(changed));
+  };
+  if (full) {
+    for (auto& [cls, map] : identity) {
+      for (auto& [k, i] : map.by_int) consider(i);
+      for (auto& [k, i] : map.by_values) consider(i);
+    }
+  } else {
+    for (auto* i : touched) consider(i);
+    for (auto* i : kept) consider(i);
+  }
+  auto release_touched = [&] {
+    auto t = std::exchange(touched, {});
+    for (auto* i : t) {
+      i->flags &= ~flag_touched;
+      drop(i);
+    }
+  };
+  if (pending.empty() && deleted.empty() && dirty.empty()) {
+    release_touched();
+    return;
+  }
+
+  // (2) order
+  std::vector<const ClassInfo*> classes;
+  auto note = [&](const ClassInfo* c) {
+    if (std::find(classes.begin(), classes.end(), c) == classes.end()) classes.push_back(c);
+  };
+  for (auto* i : pending) note(i->cls);
+  for (auto& [i, c] : dirty) note(i->cls);
+  for (auto* i : deleted) note(i->cls);
+  classes = dependency_order(std::move(classes));
+
+  Connection& c = connection(true);
+  const Dialect& d = c.dialect();
+  try {
+    // (3) inserts
+    for (auto* cls : classes) {
+      for (auto* i : pending) {
+        if (i->cls != cls) continue;
+        std::vector<bool> included(cls->columns.size(), true);
+        std::vector<Value> values;
+        values.reserve(cls->columns.size());
+        bool server_defaults = false;
+        for (std::size_t col = 0; col < cls->columns.size(); ++col) {
+          auto& info = cls->columns[col];
+          auto& access = *info.access;
+          if (static_cast<int>(col) == cls->autoincrement && access.is_unset(i->object)) {
+            included[col] = false;
+            continue;
+          }
+          Value v = access.get(i->object);
+          if (v.is_null() && info.spec().default_value) {
+            v = *info.spec().default_value;
+            access.set(i->object, v);
+          } else if (v.is_null() && info.spec().server_default) {
+            included[col] = false;  // let the database fill it; read back below
+            server_defaults = true;
+            continue;
+          }
+          values.push_back(std::move(v));
+        }
+        auto result = c.exec_driver_sql(insert_sql(*cls, d, included), values);
+        if (cls->autoincrement >= 0 && !static_cast<bool>(included[static_cast<std::size_t>(cls->autoincrement)]))
+          cls->columns[static_cast<std::size_t>(cls->autoincrement)].access->set(i->object, Value(result.lastrowid()));
+        i->state = ObjectState::persistent;
+        i->flags &= ~flag_touched;
+        insert_identity(i);
+        snapshot(i);
+        if (server_defaults) i->flags |= flag_expired;
+        hold(inserted, i);
+      }
+    }
+    // (4) updates, by key within each model
+    for (auto* cls : classes) {
+      std::vector<std::pair<InstanceBase*, std::vector<std::size_t>>*> mine;
+      for (auto& entry : dirty)
+        if (entry.first->cls == cls) mine.push_back(&entry);
+      std::sort(mine.begin(), mine.end(), [](auto* a, auto* b) { return a->first->committed < b->first->committed; });
+      for (auto* entry : mine) {
+        auto* i = entry->first;
+        std::vector<Value> params;
+        for (auto col : entry->second) params.push_back(cls->columns[col].access->get(i->object));
+        for (auto k : cls->primary_key) params.push_back(i->committed[k]);
+        auto n = c.exec_driver_sql(update_sql(*cls, d, entry->second), params).rowcount();
+        if (n != 1)
+          throw StaleDataError("UPDATE of " + describe(*i) + " matched " + std::to_string(n) +
+                               " rows instead of 1: the row was deleted or its key changed since it was loaded");
+        // A changed primary key moves the object in the identity map.
+        bool key_changed = std::any_of(entry->second.begin(), entry->second.end(), [&](std::size_t col) {
+          return std::find(cls->primary_key.begin(), cls->primary_key.end(), col) != cls->primary_key.end();
+        });
+        if (key_changed) {
+          std::vector<Value> old;
+          for (auto k : cls->primary_key) old.push_back(i->committed[k]);
+          erase_key(*cls, old);
+        }
+        snapshot(i);
+        if (key_changed) insert_identity(i);
+      }
+    }
+    // (5) deletes, children first
+    for (auto it = classes.rbegin(); it != classes.rend(); ++it) {
+      for (auto* i : deleted) {
+        if (i->cls != *it) continue;
+        std::vector<Value> key;
+        for (auto k : i->cls->primary_key) key.push_back(i->committed[k]);
+        auto n = c.exec_driver_sql(delete_sql(*i->cls, d), key).rowcount();
+        if (n != 1)
+          throw StaleDataError("DELETE of " + describe(*i) + " matched " + std::to_string(n) +
+                               " rows instead of 1: the row was already deleted");
+      }
+    }
+  } catch (...) {
+    // (I2): nothing of a failed flush stays in the database.
+    if (tx) {
+      try {
+        tx->rollback();
+      } catch (...) {
+      }
+      tx.reset();
+    }
+    failed = true;
+    throw;
+  }
+
+  for (auto* i : std::exchange(deleted, {})) {
+    erase_identity(i);
+    i->state = ObjectState::deleted;
+    removed.push_back(i);  // keeps the reference deleted held
+  }
+  for (auto* i : std::exchange(pending, {})) drop(i);
+  for (auto* i : std::exchange(kept, {})) drop(i);
+  release_touched();
+}
+
+void SessionImpl::detach_all() {
+  auto detach = [](InstanceBase* i) {
+    i->session = nullptr;
+    if (i->state == ObjectState::persistent || i->state == ObjectState::deleted) i->state = ObjectState::detached;
+    i->flags &= ~flag_touched;
+  };
+  // Lists first: dropping their references must not reach a freed session.
+  std::vector<InstanceBase*> held;
+  for (auto* list : {&pending, &deleted, &touched, &kept, &inserted, &removed})
+    for (auto* i : std::exchange(*list, {})) held.push_back(i);
+  std::vector<InstanceBase*> all;
+  for (auto& [cls, map] : identity) {
+    for (auto& [k, i] : map.by_int) all.push_back(i);
+    for (auto& [k, i] : map.by_values) all.push_back(i);
+  }
+  identity.clear();
+  identity_size = 0;
+  for (auto* i : held) {
+    if (i->state == ObjectState::pending) i->state = ObjectState::transient;
+    detach(i);
+  }
+  for (auto* i : all) detach(i);
+  for (auto* i : held)
+    if (--i->refs == 0) delete i;
+  for (auto* i : all)
+    if (i->refs == 0 && std::find(held.begin(), held.end(), i) == held.end()) delete i;
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+// ---- Session ------------------------------------------------------------------------------
+
+Session::Session(Engine engine, SessionOptions options)
+    : impl_(std::make_unique<SessionImpl>(std::move(engine), options)) {}
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&& o) noexcept {
+  if (this != &o) {
+    close();
+    impl_ = std::move(o.impl_);
+  }
+  return *this;
+}
+
+Session::~Session() {
+  if (!impl_) return;
+  try {
+    close();
+  } catch (...) {
+    // A destructor never throws; close() only fails if ROLLBACK fails, and the
+    // connection is dropped in that case.
+  }
+}
+
+void Session::add_instance(InstanceBase* i) {
+  auto& s = *impl_;
+  s.check_usable();
+  if (!i) throw ArgumentError("add() of a null Ptr");
+  if (i->session == &s) return;
+  if (i->session) throw InvalidRequestError("Object " + i->cls->type_name + " is already attached to another session");
+  i->session = &s;
+  if (i->state == ObjectState::transient) {
+    i->state = ObjectState::pending;
+    i->flags = flag_touched;  // pending objects are written whole: no need to track access
+    s.hold(s.pending, i);
+  } else {
+    i->state = ObjectState::persistent;
+    s.insert_identity(i);
+    if (i->committed.empty()) s.snapshot(i);
+  }
+}
+
+void Session::delete_instance(InstanceBase* i) {
+  auto& s = *impl_;
+  s.check_usable();
+  if (!i) throw ArgumentError("delete_() of a null Ptr");
+  if (i->session != &s)
+    throw InvalidRequestError("Instance " + i->cls->type_name + " is not persisted in this session; add() or load it first");
+  if (i->state == ObjectState::pending) {
+    expunge_instance(i);
+    return;
+  }
+  if (std::find(s.deleted.begin(), s.deleted.end(), i) == s.deleted.end()) s.hold(s.deleted, i);
+}
+
+InstanceBase* Session::get_instance(const ClassInfo& cls, const std::vector<Value>& key) {
+  auto& s = *impl_;
+  s.check_usable();
+  if (key.size() != cls.primary_key.size())
+    throw ArgumentError("get<" + cls.type_name + ">() needs " + std::to_string(cls.primary_key.size()) +
+                        " key value(s), got " + std::to_string(key.size()));
+  if (InstanceBase* i = s.find(cls, key)) {
+    if (i->flags & flag_expired && !s.refresh(i)) return nullptr;
+    return i;
+  }
+  s.autoflush();
+  auto& conn = s.connection(false);
+  auto result = conn.exec_driver_sql(select_by_key_sql(cls, conn.dialect()), key);
+  if (!result.next()) return nullptr;
+  return s.load_row(cls, result.row());
+}
+
+InstanceBase* Session::merge_instance(const ClassInfo& cls, const void* obj) {
+  std::vector<Value> key;
+  for (auto k : cls.primary_key) key.push_back(cls.columns[k].access->get(obj));
+  bool has_key = std::none_of(key.begin(), key.end(), [](const Value& v) { return v.is_null(); }) &&
+                 !(cls.autoincrement >= 0 && cls.columns[static_cast<std::size_t>(cls.autoincrement)].access->is_unset(obj));
+  InstanceBase* target = has_key ? get_instance(cls, key) : nullptr;
+  bool fresh = !target;
+  if (fresh) target = cls.create();
+  for (auto& c : cls.columns) c.access->set(target->object, c.access->get(obj));
+  if (fresh) {
+    add_instance(target);
+  } else if (!(target->flags & flag_touched)) {
+    on_access(target);  // merged values are a change to flush
+  }
+  return target;
+}
+
+void Session::flush() { impl_->flush(true); }
+
+void Session::commit() {
+  auto& s = *impl_;
+  s.flush(true);
+  if (s.tx) {
+    s.tx->commit();
+    s.tx.reset();
+  }
+  s.conn.reset();
+  for (auto* i : std::exchange(s.removed, {})) {
+    i->state = ObjectState::detached;
+    i->session = nullptr;
+    s.drop(i);
+  }
+  for (auto* i : std::exchange(s.inserted, {})) s.drop(i);
+  if (s.options.expire_on_commit) expire_all();
+}
+
+void Session::rollback() {
+  auto& s = *impl_;
+  if (s.tx) {
+    s.tx->rollback();
+    s.tx.reset();
+  }
+  s.conn.reset();
+  s.failed = false;
+  // Objects added or inserted in the transaction leave the session; deleted
+  // ones come back; every other object reloads on next access.
+  for (auto* i : std::exchange(s.inserted, {})) {
+    if (i->session == &s && i->state == ObjectState::persistent) {
+      s.erase_identity(i);
+      i->state = ObjectState::transient;
+      i->session = nullptr;
+      i->committed.clear();
+    }
+    s.drop(i);
+  }
+  for (auto* i : std::exchange(s.pending, {})) {
+    i->state = ObjectState::transient;
+    i->session = nullptr;
+    i->flags = 0;
+    s.drop(i);
+  }
+  for (auto* i : std::exchange(s.removed, {})) {
+    i->state = ObjectState::persistent;
+    s.insert_identity(i);
+    s.drop(i);
+  }
+  for (auto* i : std::exchange(s.deleted, {})) s.drop(i);
+  for (auto* i : std::exchange(s.kept, {})) s.drop(i);
+  for (auto* i : std::exchange(s.touched, {})) {
+    i->flags &= ~flag_touched;
+    s.drop(i);
+  }
+  expire_all();
+}
+
+void Session::close() {
+  auto& s = *impl_;
+  if (s.tx) {
+    try {
+      s.tx->rollback();
+    } catch (...) {
+    }
+    s.tx.reset();
+  }
+  s.conn.reset();
+  s.failed = false;
+  s.detach_all();
+}
+
+void Session::expire_all() {
+  for (auto& [cls, map] : impl_->identity) {
+    for (auto& [k, i] : map.by_int) i->flags |= flag_expired;
+    for (auto& [k, i] : map.by_values) i->flags |= flag_expired;
+  }
+}
+
+void Session::expire_instance(InstanceBase* i) {
+  if (!i || i->session != impl_.get())
+    throw InvalidRequestError("expire() of an object that is not persistent in this session");
+  i->flags |= flag_expired;
+}
+
+void Session::refresh_instance(InstanceBase* i) {
+  if (!i || i->session != impl_.get() || i->state != ObjectState::persistent)
+    throw InvalidRequestError("refresh() of an object that is not persistent in this session");
+  impl_->check_usable();
+  if (!impl_->refresh(i)) throw InvalidRequestError("Could not refresh instance " + describe(*i) + ": its row is gone");
+}
+
+void Session::expunge_instance(InstanceBase* i) {
+  auto& s = *impl_;
+  if (!i || i->session != &s) throw InvalidRequestError("expunge() of an object that is not in this session");
+  auto take = [&](std::vector<InstanceBase*>& list) {
+    auto it = std::find(list.begin(), list.end(), i);
+    if (it == list.end()) return false;
+    list.erase(it);
+    return true;
+  };
+  bool was_pending = take(s.pending);
+  if (!was_pending) s.erase_identity(i);
+  int held = 0;
+  for (auto* list : {&s.pending, &s.deleted, &s.touched, &s.kept, &s.inserted, &s.removed}) held += take(*list) ? 1 : 0;
+  held += was_pending ? 1 : 0;
+  i->session = nullptr;
+  i->state = was_pending ? ObjectState::transient : ObjectState::detached;
+  i->flags &= ~flag_touched;
+  // The caller still holds a Ptr, so these references are never the last.
+  i->refs -= static_cast<std::uint32_t>(held);
+}
+
+bool Session::modified(const InstanceBase* i) const {
+  return i && i->state == ObjectState::persistent && !impl_->changed_columns(i).empty();
+}
+
+Connection& Session::connection() { return impl_->connection(true); }
+Engine& Session::engine() { return impl_->engine; }
+std::size_t Session::size() const { return impl_->identity_size; }
+
+}  // namespace retort

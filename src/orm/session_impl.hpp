@@ -1,0 +1,70 @@
+// The session's private state, shared by session.cpp (unit of work) and
+// query.cpp (loading rows through the identity map).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "retort/orm/session.hpp"
+
+namespace retort::detail {
+
+/// One class's objects by primary key: integer keys in a hash map (the usual
+/// case, and the hot one), any other key in an ordered map.
+struct ClassIdentityMap {
+  std::unordered_map<std::int64_t, InstanceBase*> by_int;
+  std::map<std::vector<Value>, InstanceBase*> by_values;
+};
+
+class SessionImpl {
+ public:
+  SessionImpl(Engine e, SessionOptions o) : engine(std::move(e)), options(o) {}
+
+  Engine engine;
+  SessionOptions options;
+  std::optional<Connection> conn;
+  std::optional<Transaction> tx;
+  bool failed = false;  ///< a flush failed; only rollback() and close() are allowed
+
+  std::unordered_map<const ClassInfo*, ClassIdentityMap> identity;
+  std::size_t identity_size = 0;
+  // Lists that hold a reference (refs) to each of their objects:
+  std::vector<InstanceBase*> pending;   ///< added, in add order
+  std::vector<InstanceBase*> deleted;   ///< to be deleted at the next flush
+  std::vector<InstanceBase*> touched;   ///< accessed since the last flush
+  std::vector<InstanceBase*> kept;      ///< released by the user while modified
+  std::vector<InstanceBase*> inserted;  ///< inserted in this transaction (expunged on rollback)
+  std::vector<InstanceBase*> removed;   ///< deleted in this transaction (detached on commit)
+
+  /// The connection; begins the transaction when `write` (or always, where
+  /// the dialect does not defer BEGIN to the first write).
+  Connection& connection(bool write);
+  void check_usable() const;
+  void autoflush();
+  void flush(bool full);
+
+  // Identity map
+  InstanceBase* find(const ClassInfo& cls, const std::vector<Value>& key) const;
+  void insert_identity(InstanceBase* i);
+  void erase_identity(InstanceBase* i);
+  void erase_key(const ClassInfo& cls, const std::vector<Value>& key);
+  std::vector<Value> key_of(const InstanceBase& i) const;
+
+  /// The object for this row (columns in mapping order, from `first`): the
+  /// loaded one, refreshed if expired, or a new persistent one.
+  InstanceBase* load_row(const ClassInfo& cls, const Row& row, int first = 0);
+  /// Reloads an object's columns; false when its row is gone.
+  bool refresh(InstanceBase* i);
+  void snapshot(InstanceBase* i);
+  /// Indexes of the columns whose values differ from the snapshot.
+  std::vector<std::size_t> changed_columns(const InstanceBase* i) const;
+
+  void hold(std::vector<InstanceBase*>& list, InstanceBase* i);
+  void drop(InstanceBase* i);  ///< gives up one held reference
+  void detach_all();
+  void on_release(InstanceBase* i);  ///< the user's last Ptr went away
+};
+
+}  // namespace retort::detail

@@ -1,0 +1,251 @@
+// Models to JSON and back, driven by each column's SQL type: the same value
+// (a text "2024-01-01 10:00:00.000000", an integer 1) is written as what the
+// column means (an ISO 8601 timestamp, true). The reverse direction checks
+// every field before assigning any, so a rejected body changes nothing.
+#include "retort/orm/to_dict.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "retort/core/datetime.hpp"
+
+namespace retort::detail {
+
+namespace {
+
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64_encode(const Bytes& in) {
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < in.size(); i += 3) {
+    unsigned n = static_cast<unsigned>(in[i]) << 16;
+    if (i + 1 < in.size()) n |= static_cast<unsigned>(in[i + 1]) << 8;
+    if (i + 2 < in.size()) n |= in[i + 2];
+    out += kBase64[(n >> 18) & 63];
+    out += kBase64[(n >> 12) & 63];
+    out += i + 1 < in.size() ? kBase64[(n >> 6) & 63] : '=';
+    out += i + 2 < in.size() ? kBase64[n & 63] : '=';
+  }
+  return out;
+}
+
+bool base64_decode(std::string_view in, Bytes& out) {
+  if (in.size() % 4 != 0) return false;
+  auto value = [](char c) -> int {
+    const char* p = std::find(kBase64, kBase64 + 64, c);
+    return p == kBase64 + 64 ? -1 : static_cast<int>(p - kBase64);
+  };
+  for (std::size_t i = 0; i < in.size(); i += 4) {
+    int v[4];
+    for (int k = 0; k < 4; ++k) {
+      char c = in[i + static_cast<std::size_t>(k)];
+      bool pad_ok = c == '=' && k >= 2 && i + 4 == in.size();
+      v[k] = pad_ok ? 0 : value(c);
+      if (v[k] < 0) return false;
+    }
+    unsigned n = (static_cast<unsigned>(v[0]) << 18) | (static_cast<unsigned>(v[1]) << 12) |
+                 (static_cast<unsigned>(v[2]) << 6) | static_cast<unsigned>(v[3]);
+    out.push_back(static_cast<unsigned char>(n >> 16));
+    if (in[i + 2] != '=') out.push_back(static_cast<unsigned char>(n >> 8));
+    if (in[i + 3] != '=') out.push_back(static_cast<unsigned char>(n));
+  }
+  return true;
+}
+
+/// A decimal's text with exactly `scale` digits after the point.
+std::string decimal_text(const Value& v, int scale) {
+  if (v.kind() == Value::Kind::text) return v.as_text();
+  if (v.kind() == Value::Kind::integer && scale == 0) return std::to_string(v.as_int());
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", scale, v.as_double());
+  return buf;
+}
+
+nlohmann::json column_json(const SqlType& type, const Value& v) {
+  if (v.is_null()) return nullptr;
+  switch (type.kind) {
+    case TypeKind::boolean: return v.as_bool();
+    case TypeKind::numeric: return decimal_text(v, type.scale);
+    case TypeKind::date_time: {
+      std::string s = v.as_text();
+      if (s.size() > 10 && s[10] == ' ') s[10] = 'T';
+      return s;
+    }
+    case TypeKind::json: {
+      if (v.kind() != Value::Kind::text) break;
+      auto j = nlohmann::json::parse(v.as_text(), nullptr, false);
+      return j.is_discarded() ? nlohmann::json(v.as_text()) : j;
+    }
+    default: break;
+  }
+  switch (v.kind()) {
+    case Value::Kind::null: return nullptr;
+    case Value::Kind::boolean: return v.as_bool();
+    case Value::Kind::integer: return v.as_int();
+    case Value::Kind::real: return v.as_double();
+    case Value::Kind::text: return v.as_text();
+    case Value::Kind::bytes: return base64_encode(v.as_bytes());
+  }
+  return nullptr;
+}
+
+bool listed(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+const char* json_kind(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::null: return "null";
+    case nlohmann::json::value_t::boolean: return "a boolean";
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned: return "an integer";
+    case nlohmann::json::value_t::number_float: return "a number";
+    case nlohmann::json::value_t::string: return "a string";
+    case nlohmann::json::value_t::array: return "an array";
+    case nlohmann::json::value_t::object: return "an object";
+    default: return "a value";
+  }
+}
+
+/// The stored form of a JSON value for a column, or an empty optional and `why`.
+std::optional<Value> column_value(const ColumnSpec& spec, const nlohmann::json& j, std::string& why) {
+  const SqlType& t = spec.type;
+  if (j.is_null()) {
+    if (!spec.is_nullable()) {
+      why = "may not be null";
+      return std::nullopt;
+    }
+    return Value();
+  }
+  auto expect = [&](const char* what) {
+    why = std::string("must be ") + what + ", not " + json_kind(j);
+    return std::nullopt;
+  };
+  try {
+    switch (t.kind) {
+      case TypeKind::integer:
+      case TypeKind::big_integer:
+      case TypeKind::small_integer:
+        if (!j.is_number_integer()) return expect("an integer");
+        return Value(j.get<std::int64_t>());
+      case TypeKind::boolean:
+        if (!j.is_boolean()) return expect("true or false");
+        return Value(j.get<bool>());
+      case TypeKind::floating:
+        if (!j.is_number()) return expect("a number");
+        return Value(j.get<double>());
+      case TypeKind::numeric:
+        if (j.is_number_integer()) return Value(std::to_string(j.get<std::int64_t>()));
+        if (j.is_string()) return Value(Decimal(j.get<std::string>()).str());
+        if (j.is_number()) return Value(j.get<double>());
+        return expect("a decimal string such as \"12.50\"");
+      case TypeKind::string:
+      case TypeKind::text:
+        if (!j.is_string()) return expect("a string");
+        if (t.length && static_cast<int>(j.get_ref<const std::string&>().size()) > *t.length) {
+          why = "is longer than " + std::to_string(*t.length) + " characters";
+          return std::nullopt;
+        }
+        return Value(j.get<std::string>());
+      case TypeKind::enumeration:
+        if (!j.is_string() || !listed(t.enum_values, j.get<std::string>())) {
+          std::string allowed;
+          for (auto& v : t.enum_values) allowed += (allowed.empty() ? "" : ", ") + v;
+          why = "must be one of: " + allowed;
+          return std::nullopt;
+        }
+        return Value(j.get<std::string>());
+      case TypeKind::date:
+        if (!j.is_string()) return expect("a date string YYYY-MM-DD");
+        return Value(to_iso(parse_date(j.get<std::string>())));
+      case TypeKind::date_time:
+        if (!j.is_string()) return expect("an ISO 8601 timestamp string");
+        return Value(to_iso(parse_timestamp(j.get<std::string>())));
+      case TypeKind::time:
+        if (!j.is_string()) return expect("a time string HH:MM:SS");
+        return Value(to_iso(parse_time(j.get<std::string>())));
+      case TypeKind::uuid:
+        if (!j.is_string()) return expect("a UUID string");
+        return Value(Uuid::parse(j.get<std::string>()).str());
+      case TypeKind::large_binary: {
+        Bytes b;
+        if (!j.is_string() || !base64_decode(j.get<std::string>(), b)) return expect("a base64 string");
+        return Value(std::move(b));
+      }
+      case TypeKind::json: return Value(j.dump());
+      case TypeKind::unknown: break;
+    }
+  } catch (const ArgumentError& e) {
+    why = e.what();
+    return std::nullopt;
+  }
+  why = "has a column type retort cannot read from JSON";
+  return std::nullopt;
+}
+
+}  // namespace
+
+nlohmann::json to_dict(const InstanceBase& instance, const ToDictOptions& options) {
+  nlohmann::json out = nlohmann::json::object();
+  for (auto& c : instance.cls->columns) {
+    const auto& name = c.spec().name;
+    if (!options.only.empty() && !listed(options.only, name)) continue;
+    if (listed(options.exclude, name)) continue;
+    out[name] = column_json(c.spec().type, c.access->get(instance.object));
+  }
+  if (!options.include.empty())
+    throw ArgumentError("to_dict(include=...) on " + instance.cls->type_name +
+                        ": " + instance.cls->type_name + " has no relationship named '" + options.include.front() + "'");
+  return out;
+}
+
+void assign_from_dict(const ClassInfo& cls, void* object, const nlohmann::json& data, bool partial) {
+  if (!data.is_object())
+    throw ValidationError(cls.type_name + " data must be a JSON object, not " + std::string(json_kind(data)), {});
+  std::vector<std::string> bad;
+  std::string message;
+  std::vector<std::pair<std::size_t, Value>> assignments;
+  for (auto& [key, value] : data.items()) {
+    auto it = std::find_if(cls.columns.begin(), cls.columns.end(), [&](auto& c) { return c.spec().name == key; });
+    if (it == cls.columns.end()) {
+      bad.push_back(key);
+      message += "\n  " + key + ": unknown field";
+      continue;
+    }
+    auto index = static_cast<std::size_t>(it - cls.columns.begin());
+    if (static_cast<int>(index) == cls.autoincrement) {
+      bad.push_back(key);
+      message += "\n  " + key + ": is generated by the database; leave it out";
+      continue;
+    }
+    std::string why;
+    auto v = column_value(it->spec(), value, why);
+    if (!v) {
+      bad.push_back(key);
+      message += "\n  " + key + ": " + why;
+      continue;
+    }
+    assignments.emplace_back(index, std::move(*v));
+  }
+  if (!partial) {
+    for (std::size_t i = 0; i < cls.columns.size(); ++i) {
+      auto& spec = cls.columns[i].spec();
+      bool required = !spec.is_nullable() && !spec.default_value && !spec.server_default &&
+                      static_cast<int>(i) != cls.autoincrement;
+      if (required && !data.contains(spec.name)) {
+        bad.push_back(spec.name);
+        message += "\n  " + spec.name + ": is required";
+      }
+    }
+  }
+  if (!bad.empty()) {
+    std::string known;
+    for (auto& c : cls.columns) known += (known.empty() ? "" : ", ") + c.spec().name;
+    throw ValidationError("invalid " + cls.type_name + " data:" + message + "\n(" + cls.type_name + "'s fields: " + known + ")",
+                          std::move(bad));
+  }
+  for (auto& [index, v] : assignments) cls.columns[index].access->set(object, v);
+}
+
+}  // namespace retort::detail
