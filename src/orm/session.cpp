@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <unordered_set>
 
 #include "orm/session_impl.hpp"
 #include "orm/statements.hpp"
@@ -67,8 +68,14 @@ void SessionImpl::hold(std::vector<InstanceBase*>& list, InstanceBase* i) {
   list.push_back(i);
 }
 
-void SessionImpl::drop(InstanceBase* i) {
-  if (--i->refs == 0) release(i);
+void SessionImpl::drop_all(std::vector<InstanceBase*> list) {
+  // An object may be listed more than once: give up every reference before
+  // releasing any, so none is touched after it is freed.
+  for (auto* i : list) --i->refs;
+  std::sort(list.begin(), list.end());
+  list.erase(std::unique(list.begin(), list.end()), list.end());
+  for (auto* i : list)
+    if (i->refs == 0) release(i);
 }
 
 void SessionImpl::on_release(InstanceBase* i) {
@@ -245,11 +252,8 @@ void SessionImpl::flush(bool full) {
     for (auto* i : kept) consider(i);
   }
   auto release_touched = [&] {
-    auto t = std::exchange(touched, {});
-    for (auto* i : t) {
-      i->flags &= ~flag_touched;
-      drop(i);
-    }
+    for (auto* i : touched) i->flags &= ~flag_touched;
+    drop_all(std::exchange(touched, {}));
   };
   if (pending.empty() && deleted.empty() && dirty.empty()) {
     release_touched();
@@ -364,8 +368,8 @@ void SessionImpl::flush(bool full) {
     i->state = ObjectState::deleted;
     removed.push_back(i);  // keeps the reference deleted held
   }
-  for (auto* i : std::exchange(pending, {})) drop(i);
-  for (auto* i : std::exchange(kept, {})) drop(i);
+  drop_all(std::exchange(pending, {}));
+  drop_all(std::exchange(kept, {}));
   release_touched();
 }
 
@@ -391,10 +395,13 @@ void SessionImpl::detach_all() {
     detach(i);
   }
   for (auto* i : all) detach(i);
-  for (auto* i : held)
-    if (--i->refs == 0) delete i;
-  for (auto* i : all)
-    if (i->refs == 0 && std::find(held.begin(), held.end(), i) == held.end()) delete i;
+  // An object can sit in several lists: give up every reference, then free
+  // each object nobody else refers to, once.
+  for (auto* i : held) --i->refs;
+  std::unordered_set<InstanceBase*> unique(held.begin(), held.end());
+  unique.insert(all.begin(), all.end());
+  for (auto* i : unique)
+    if (i->refs == 0) delete i;
 }
 
 }  // namespace detail
@@ -499,12 +506,13 @@ void Session::commit() {
     s.tx.reset();
   }
   s.conn.reset();
-  for (auto* i : std::exchange(s.removed, {})) {
+  auto removed = std::exchange(s.removed, {});
+  for (auto* i : removed) {
     i->state = ObjectState::detached;
     i->session = nullptr;
-    s.drop(i);
   }
-  for (auto* i : std::exchange(s.inserted, {})) s.drop(i);
+  s.drop_all(std::move(removed));
+  s.drop_all(std::exchange(s.inserted, {}));
   if (s.options.expire_on_commit) expire_all();
 }
 
@@ -518,32 +526,31 @@ void Session::rollback() {
   s.failed = false;
   // Objects added or inserted in the transaction leave the session; deleted
   // ones come back; every other object reloads on next access.
-  for (auto* i : std::exchange(s.inserted, {})) {
-    if (i->session == &s && i->state == ObjectState::persistent) {
-      s.erase_identity(i);
-      i->state = ObjectState::transient;
-      i->session = nullptr;
-      i->committed.clear();
-    }
-    s.drop(i);
+  auto inserted = std::exchange(s.inserted, {});
+  auto removed = std::exchange(s.removed, {});
+  std::unordered_set<InstanceBase*> new_here(inserted.begin(), inserted.end());
+  for (auto* i : removed) {
+    if (new_here.count(i)) continue;
+    i->state = ObjectState::persistent;
+    s.insert_identity(i);
   }
-  for (auto* i : std::exchange(s.pending, {})) {
+  for (auto* i : inserted) {
+    if (i->session != &s) continue;
+    if (i->state == ObjectState::persistent) s.erase_identity(i);
+    i->state = ObjectState::transient;
+    i->session = nullptr;
+    i->committed.clear();
+  }
+  for (auto* i : s.pending) {
     i->state = ObjectState::transient;
     i->session = nullptr;
     i->flags = 0;
-    s.drop(i);
   }
-  for (auto* i : std::exchange(s.removed, {})) {
-    i->state = ObjectState::persistent;
-    s.insert_identity(i);
-    s.drop(i);
-  }
-  for (auto* i : std::exchange(s.deleted, {})) s.drop(i);
-  for (auto* i : std::exchange(s.kept, {})) s.drop(i);
-  for (auto* i : std::exchange(s.touched, {})) {
-    i->flags &= ~flag_touched;
-    s.drop(i);
-  }
+  for (auto* i : s.touched) i->flags &= ~flag_touched;
+  std::vector<InstanceBase*> held;
+  for (auto* list : {&inserted, &removed, &s.pending, &s.deleted, &s.kept, &s.touched})
+    for (auto* i : std::exchange(*list, {})) held.push_back(i);
+  s.drop_all(std::move(held));
   expire_all();
 }
 

@@ -62,7 +62,7 @@ class SessionImpl {
   std::vector<std::size_t> changed_columns(const InstanceBase* i) const;
 
   void hold(std::vector<InstanceBase*>& list, InstanceBase* i);
-  void drop(InstanceBase* i);  ///< gives up one held reference
+  void drop_all(std::vector<InstanceBase*> list);  ///< one reference per entry
   void detach_all();
   void on_release(InstanceBase* i);  ///< the user's last Ptr went away
 };

@@ -173,3 +173,19 @@ TEST_F(UnitOfWork, MergeCopiesOntoLoadedObject) {
   EXPECT_EQ(fresh.state(), r::ObjectState::persistent);
   EXPECT_EQ(check.query<Owner>().count(), 2);
 }
+
+TEST_F(UnitOfWork, InsertThenDeleteInOneTransaction) {
+  r::Session s(engine());
+  auto ann = s.add(Owner{.name = "Ann"});
+  s.flush();
+  s.delete_(ann);
+  s.flush();
+  s.rollback();
+  EXPECT_EQ(ann.state(), r::ObjectState::transient);
+  auto bob = s.add(Owner{.name = "Bob"});
+  s.flush();
+  s.delete_(bob);
+  s.commit();
+  EXPECT_EQ(bob.state(), r::ObjectState::detached);
+  EXPECT_EQ(s.query<Owner>().count(), 0);
+}
