@@ -156,14 +156,26 @@ std::string demangled_class_name(const char* mangled) {
 
 }  // namespace detail
 
+void detail::check_foreign_keys(const ClassInfo& cls, const MetaData& metadata) {
+  for (auto& fk : cls.table->foreign_keys()) {
+    if (fk.referred_table == cls.table_name || metadata.find(fk.referred_table)) continue;
+    throw MappingError("model " + cls.type_name + ": column '" + fk.columns.front() + "' refers to table '" +
+                       fk.referred_table + "', which no model maps; map that model (or fix the name in foreign_key(\"" +
+                       fk.referred_table + "." + fk.referred_columns.front() + "\"))");
+  }
+}
+
 const MetaData& mapped_metadata() {
   auto& r = detail::registry();
   std::lock_guard lock(r.mutex);
+  std::vector<const detail::ClassInfo*> classes;
   for (std::size_t i = 0; i < r.enrolled.size(); ++i) {
     auto [type, build] = r.enrolled[i];
     const auto& info = detail::configure(type, build);
     if (!r.metadata.find(info.table_name)) r.metadata.add(*info.table);
+    classes.push_back(&info);
   }
+  for (auto* cls : classes) detail::check_foreign_keys(*cls, r.metadata);
   return r.metadata;
 }
 

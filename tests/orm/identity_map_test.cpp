@@ -110,3 +110,16 @@ TEST_F(IdentityMap, ReadBeforeCloseStaysReadable) {
   EXPECT_EQ(ann->name, "Ann");
   EXPECT_EQ(ann->id, 1);
 }
+
+TEST(MappedMetadata, ModelsFormMetaDataInDependencyOrder) {
+  // Everything and OrderItem are not named by these tests' code: register them.
+  r::register_models<models::Everything, models::OrderItem>();
+  auto& md = r::mapped_metadata();
+  for (auto* name : {"owner", "pet", "toy", "everything", "order_item"}) EXPECT_TRUE(md.find(name)) << name;
+  auto sorted = md.sorted_tables();
+  auto pos = [&](const char* n) {
+    return std::find_if(sorted.begin(), sorted.end(), [&](auto& t) { return t.name() == n; }) - sorted.begin();
+  };
+  EXPECT_LT(pos("owner"), pos("pet"));
+  EXPECT_LT(pos("pet"), pos("toy"));
+}

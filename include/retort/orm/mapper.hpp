@@ -170,6 +170,9 @@ using ClassBuilder = void (*)(ClassInfo&);
 bool enroll(std::type_index type, ClassBuilder build);
 /// The configured ClassInfo of a model, building it on first use.
 const ClassInfo& class_info(std::type_index type, ClassBuilder build);
+/// MappingError naming the model and column when a foreign key refers to a
+/// table that is neither in `metadata` nor the model's own.
+void check_foreign_keys(const ClassInfo& cls, const MetaData& metadata);
 
 template <class T>
 void build_class(ClassInfo& info);
@@ -242,6 +245,13 @@ template <class T>
 const detail::ClassInfo& class_info() {
   (void)detail::enrolled<T>;
   return detail::class_info(typeid(T), &detail::build_class<T>);
+}
+
+/// Enrolls models the program does not otherwise name (a model only used
+/// through migrations, say), so that mapped_metadata() sees them.
+template <class... T>
+void register_models() {
+  (detail::enroll(typeid(T), &detail::build_class<T>), ...);
 }
 
 /// Every model the program has enrolled, configured: their tables form the
