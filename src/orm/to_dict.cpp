@@ -53,13 +53,28 @@ bool base64_decode(std::string_view in, Bytes& out) {
   return true;
 }
 
-/// A decimal's text with exactly `scale` digits after the point.
+/// A decimal's text with at least `scale` digits after the point, as the
+/// column declares it (SQLite keeps NUMERIC as REAL, which drops "12.50"'s 0).
 std::string decimal_text(const Value& v, int scale) {
-  if (v.kind() == Value::Kind::text) return v.as_text();
-  if (v.kind() == Value::Kind::integer && scale == 0) return std::to_string(v.as_int());
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", scale, v.as_double());
-  return buf;
+  std::string text;
+  if (v.kind() == Value::Kind::text) {
+    text = v.as_text();
+  } else if (v.kind() == Value::Kind::integer) {
+    text = std::to_string(v.as_int());
+  } else {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", scale, v.as_double());
+    return buf;
+  }
+  if (scale <= 0) return text;
+  auto dot = text.find('.');
+  if (dot == std::string::npos) {
+    text += '.';
+    dot = text.size() - 1;
+  }
+  auto digits = static_cast<int>(text.size() - dot - 1);
+  if (digits < scale) text.append(static_cast<std::size_t>(scale - digits), '0');
+  return text;
 }
 
 nlohmann::json column_json(const SqlType& type, const Value& v) {
@@ -88,6 +103,11 @@ nlohmann::json column_json(const SqlType& type, const Value& v) {
     case Value::Kind::bytes: return base64_encode(v.as_bytes());
   }
   return nullptr;
+}
+
+/// Characters (code points) of UTF-8 text: VARCHAR(n) counts characters, not bytes.
+std::size_t characters(const std::string& s) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 bool listed(const std::vector<std::string>& names, const std::string& name) {
@@ -143,7 +163,7 @@ std::optional<Value> column_value(const ColumnSpec& spec, const nlohmann::json& 
       case TypeKind::string:
       case TypeKind::text:
         if (!j.is_string()) return expect("a string");
-        if (t.length && static_cast<int>(j.get_ref<const std::string&>().size()) > *t.length) {
+        if (t.length && characters(j.get_ref<const std::string&>()) > static_cast<std::size_t>(*t.length)) {
           why = "is longer than " + std::to_string(*t.length) + " characters";
           return std::nullopt;
         }
