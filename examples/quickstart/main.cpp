@@ -1,43 +1,68 @@
-// The quickstart: read DATABASE_URL from .env, create the seed's owner and pet
-// tables, write a few rows and read them back, all through retort's core layer.
+// The quickstart: DATABASE_URL from .env, two models, a session that adds,
+// commits and queries them, and to_dict to print them as JSON.
 //
 // Run it from examples/quickstart (where its .env is):
 //   ../../build/release/examples/quickstart
 #include <iostream>
 
+#include <retort/orm/to_dict.hpp>
 #include <retort/retort.hpp>
 
 namespace r = retort;
 
+struct Owner {
+  std::int64_t id = 0;
+  std::string name;
+};
+
+struct Pet {
+  std::int64_t id = 0;
+  std::string name;
+  std::optional<std::string> species;
+  std::optional<std::int64_t> owner_id;
+};
+
+template <>
+struct r::Mapping<Owner> {
+  static void map(r::Mapper<Owner>& m) {
+    m.column(&Owner::id, "id").primary_key();
+    m.column(&Owner::name, "name", r::String(50)).unique();
+  }
+};
+
+template <>
+struct r::Mapping<Pet> {
+  static void map(r::Mapper<Pet>& m) {
+    m.column(&Pet::id, "id").primary_key();
+    m.column(&Pet::name, "name", r::String(50));
+    m.column(&Pet::species, "species", r::String(20));
+    m.column(&Pet::owner_id, "owner_id").foreign_key("owner.id").index();
+  }
+};
+
 int main() try {
   auto config = r::Config::from_env();
   r::Engine engine(config.database_url(), r::EngineOptions::from_config(config));
+  r::mapped_metadata().create_all(engine);  // CREATE TABLE owner, pet (when missing)
 
-  r::MetaData metadata;
-  r::Table owner(metadata, "owner",
-                 {r::Column("id", r::Integer()).primary_key(), r::Column("name", r::String(50)).not_null()});
-  r::Table pet(metadata, "pet",
-               {r::Column("id", r::Integer()).primary_key(), r::Column("name", r::String(50)).not_null(),
-                r::Column("owner_id", r::Integer()).foreign_key("owner.id").index()});
-  metadata.create_all(engine);
-
-  auto conn = engine.connect();
-  {
-    auto tx = conn.begin();
-    auto ann = conn.execute(r::insert(owner).values({{"name", "Ann"}})).lastrowid();
-    conn.execute_many(r::insert(pet), {{{"name", "Rex"}, {"owner_id", ann}}, {{"name", "Tom"}, {"owner_id", ann}}});
-    tx.commit();
+  r::Session s(engine);
+  auto ann = s.query<Owner>().filter(r::col(&Owner::name) == "Ann").first();
+  if (!ann) {
+    ann = s.add(Owner{.name = "Ann"});
+    s.flush();  // INSERT: ann->id is known from here on
+    s.add(Pet{.name = "Rex", .species = "dog", .owner_id = ann->id});
+    s.add(Pet{.name = "Tom", .species = "cat", .owner_id = ann->id});
+    s.commit();
   }
 
-  auto rows = conn.execute(r::select({owner.c("name"), pet.c("name").label("pet"), r::func::count().label("n")})
-                               .select_from(r::From(owner).join(pet, pet.c("owner_id") == owner.c("id")))
-                               .group_by({owner.c("id"), pet.c("name")})
-                               .order_by({owner.c("name"), pet.c("name")}));
-  for (const r::Row& row : rows)
-    std::cout << row.get<std::string>("name") << " owns " << row.get<std::string>("pet") << "\n";
-
-  auto total = conn.execute(r::select({r::func::count()}).select_from(pet)).scalar<std::int64_t>();
-  std::cout << total << " pets in " << engine.url().render() << "\n";
+  for (auto& owner : s.query<Owner>().order_by("name").all()) {
+    auto json = owner.to_dict();
+    json["pets"] = nlohmann::json::array();
+    for (auto& pet : s.query<Pet>().filter(r::col(&Pet::owner_id) == owner->id).order_by("name").all())
+      json["pets"].push_back(pet.to_dict({.exclude = {"owner_id"}}));
+    std::cout << json.dump() << "\n";
+  }
+  std::cout << s.query<Pet>().count() << " pets in " << engine.url().render() << "\n";
   return 0;
 } catch (const r::Error& e) {
   std::cerr << "error: " << e.what() << "\n";
