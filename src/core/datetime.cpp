@@ -58,6 +58,9 @@ std::string clock_text(std::chrono::microseconds since_midnight) {
 }  // namespace
 
 std::string to_iso(std::chrono::year_month_day d) {
+  if (!d.ok())
+    throw ArgumentError("a date member holds no calendar date (a default-constructed year_month_day?); "
+                        "give it a date, or declare it std::optional to store NULL");
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
                 static_cast<unsigned>(d.day()));

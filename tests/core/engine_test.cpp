@@ -204,3 +204,11 @@ TEST_F(EngineTest, SyntaxErrorIsProgrammingErrorWithSql) {
 TEST_F(EngineTest, UnknownDialectIsArgumentError) {
   EXPECT_THROW(r::Engine("mysql://u@h/db"), r::ArgumentError);
 }
+
+TEST_F(EngineTest, EmptyBlobAndEmptyTextAreNotNull) {
+  auto conn = engine().connect();
+  conn.exec_driver_sql("CREATE TABLE e (b BLOB NOT NULL, t TEXT NOT NULL)");
+  std::vector<r::Value> in{r::Bytes{}, std::string()};
+  conn.exec_driver_sql("INSERT INTO e VALUES (?, ?)", in);
+  EXPECT_EQ(conn.exec_driver_sql("SELECT b, t FROM e").one(), in);
+}

@@ -12,7 +12,9 @@ namespace retort {
 template <>
 struct ValueTraits<nlohmann::json> {
   static SqlType sql_type() { return JSON(); }
-  static Value to_value(const nlohmann::json& j) { return j.is_null() ? Value() : Value(j.dump()); }
+  /// JSON null is stored as the text 'null', as SQLAlchemy's JSON type does
+  /// (none_as_null=False): SQL NULL is for std::optional<nlohmann::json>.
+  static Value to_value(const nlohmann::json& j) { return Value(j.dump()); }
   static nlohmann::json from_value(const Value& v) {
     switch (v.kind()) {
       case Value::Kind::null: return nullptr;

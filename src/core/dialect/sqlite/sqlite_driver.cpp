@@ -296,7 +296,9 @@ class SqliteConnection final : public DriverConnection, public std::enable_share
         }
         case Value::Kind::bytes: {
           auto& b = v.as_bytes();
-          rc = sqlite3_bind_blob64(stmt, i + 1, b.data(), b.size(), SQLITE_TRANSIENT);
+          // An empty vector's data() may be null, which SQLite would bind as NULL.
+          rc = b.empty() ? sqlite3_bind_zeroblob(stmt, i + 1, 0)
+                         : sqlite3_bind_blob64(stmt, i + 1, b.data(), b.size(), SQLITE_TRANSIENT);
           break;
         }
       }
