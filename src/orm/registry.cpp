@@ -57,6 +57,16 @@ void finish(ClassInfo& info) {
                            "')");
     seen.push_back(name);
   }
+  std::vector<std::string> flagged;
+  for (auto& c : info.columns)
+    if (c.spec().primary_key) flagged.push_back(c.spec().name);
+  for (auto& item : info.constraints) {
+    auto* pk = std::get_if<PrimaryKeyConstraint>(&item);
+    if (pk && !flagged.empty() && pk->columns != flagged)
+      throw MappingError("model " + model + " declares its primary key twice, differently: columns marked "
+                         "primary_key() (" + join(flagged) + ") and a PrimaryKeyConstraint (" + join(pk->columns) +
+                         "); keep one of the two");
+  }
   std::vector<TableItem> items;
   for (auto& c : info.columns) items.emplace_back(c.column);
   for (auto& item : info.constraints) items.push_back(item);

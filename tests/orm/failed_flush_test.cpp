@@ -9,6 +9,22 @@ namespace r = retort;
 using models::Owner;
 using models::Pet;
 
+namespace {
+/// A nullable member on a NOT NULL column: the database is the one to refuse.
+struct Badge {
+  std::int64_t id = 0;
+  std::optional<std::string> label;
+};
+}  // namespace
+
+template <>
+struct retort::Mapping<Badge> {
+  static void map(Mapper<Badge>& m) {
+    m.column(&Badge::id, "id").primary_key();
+    m.column(&Badge::label, "label", String(20)).not_null();
+  }
+};
+
 class FailedFlush : public r::testing::OrmTest {
  protected:
   int count_rows(const char* table) {
@@ -42,8 +58,28 @@ TEST_F(FailedFlush, UniqueViolationAtCommitWritesNothing) {
 
 TEST_F(FailedFlush, NotNullViolation) {
   r::Session s(engine());
-  s.add(Pet{.name = "Rex", .owner_id = 999});  // no such owner: foreign key
-  EXPECT_THROW(s.commit(), r::IntegrityError);
+  s.add(Badge{.label = "ok"});
+  s.add(Badge{});
+  try {
+    s.commit();
+    FAIL();
+  } catch (const r::IntegrityError& e) {
+    EXPECT_EQ(e.sqlstate(), "23502");
+    EXPECT_EQ(e.constraint(), "badge.label");
+  }
+  s.rollback();
+  EXPECT_EQ(count_rows("badge"), 0);
+}
+
+TEST_F(FailedFlush, ForeignKeyViolation) {
+  r::Session s(engine());
+  s.add(Pet{.name = "Rex", .owner_id = 999});  // no such owner
+  try {
+    s.commit();
+    FAIL();
+  } catch (const r::IntegrityError& e) {
+    EXPECT_EQ(e.sqlstate(), "23503");
+  }
   s.rollback();
   EXPECT_EQ(count_rows("pet"), 0);
 }

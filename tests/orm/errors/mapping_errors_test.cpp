@@ -22,6 +22,10 @@ struct NoKey {
 struct SameTableAsOwner {
   std::int64_t id = 0;
 };
+struct TwoKeys {
+  std::int64_t a = 0;
+  std::int64_t b = 0;
+};
 struct BadForeignKey {
   std::int64_t id = 0;
   std::int64_t ghost_id = 0;
@@ -44,6 +48,14 @@ struct retort::Mapping<SameTableAsOwner> {
   static void map(Mapper<SameTableAsOwner>& m) {
     m.table("owner");
     m.column(&SameTableAsOwner::id, "id").primary_key();
+  }
+};
+template <>
+struct retort::Mapping<TwoKeys> {
+  static void map(Mapper<TwoKeys>& m) {
+    m.column(&TwoKeys::a, "a").primary_key();
+    m.column(&TwoKeys::b, "b");
+    m.constraint(PrimaryKeyConstraint{{"a", "b"}, ""});
   }
 };
 template <>
@@ -116,5 +128,14 @@ TEST(Mapping, ForeignKeyToUnknownTable) {
   } catch (const r::MappingError& e) {
     EXPECT_NE(std::string(e.what()).find("BadForeignKey"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("ghost"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Mapping, PrimaryKeyDeclaredTwoWaysDifferently) {
+  try {
+    r::class_info<TwoKeys>();
+    FAIL();
+  } catch (const r::MappingError& e) {
+    EXPECT_NE(std::string(e.what()).find("TwoKeys declares its primary key twice"), std::string::npos) << e.what();
   }
 }
