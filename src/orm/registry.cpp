@@ -111,11 +111,7 @@ bool enroll(std::type_index type, ClassBuilder build) {
   return true;
 }
 
-const ClassInfo& class_info(std::type_index type, ClassBuilder build) {
-  // Fast path without the lock would need the map to be immutable; a lock is
-  // cheap next to a statement, and class_info<T>() caches nothing itself.
-  return configure(type, build);
-}
+const ClassInfo& class_info(std::type_index type, ClassBuilder build) { return configure(type, build); }
 
 std::size_t ClassInfo::column_of(const MemberKey& key, const std::type_info& t) const {
   for (std::size_t i = 0; i < columns.size(); ++i)

@@ -244,7 +244,9 @@ void build_class(ClassInfo& info) {
 template <class T>
 const detail::ClassInfo& class_info() {
   (void)detail::enrolled<T>;
-  return detail::class_info(typeid(T), &detail::build_class<T>);
+  // Configured once; a mapping error is thrown again at every call until fixed.
+  static const detail::ClassInfo& info = detail::class_info(typeid(T), &detail::build_class<T>);
+  return info;
 }
 
 /// Enrolls models the program does not otherwise name (a model only used
