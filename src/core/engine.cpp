@@ -52,15 +52,6 @@ using namespace detail;
 
 namespace {
 
-std::string render_params(std::span<const Value> params) {
-  std::string out = "(";
-  std::size_t shown = std::min<std::size_t>(params.size(), 10);
-  for (std::size_t i = 0; i < shown; ++i) out += (i ? ", " : "") + params[i].repr();
-  if (params.size() > shown) out += ", ... " + std::to_string(params.size() - shown) + " more";
-  if (params.size() == 1) out += ",";
-  return out + ")";
-}
-
 std::string format_duration(std::chrono::nanoseconds d) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6fs", std::chrono::duration<double>(d).count());
@@ -153,13 +144,17 @@ Connection::Connection(Connection&& o) noexcept
 
 Connection& Connection::operator=(Connection&& o) noexcept {
   if (this != &o) {
-    this->~Connection();
-    new (this) Connection(std::move(o));
+    release();
+    engine_ = std::move(o.engine_);
+    raw_ = std::move(o.raw_);
+    depth_ = std::exchange(o.depth_, 0);
   }
   return *this;
 }
 
-Connection::~Connection() {
+Connection::~Connection() { release(); }
+
+void Connection::release() noexcept {
   if (!engine_ || !raw_) return;
   if (depth_ > 0) {
     try {
@@ -170,9 +165,10 @@ Connection::~Connection() {
     depth_ = 0;
   }
   --engine_->checked_out;
-  if (engine_->driver->single_connection(engine_->url) || !raw_->healthy()) return;
+  auto raw = std::move(raw_);
+  if (engine_->driver->single_connection(engine_->url) || !raw->healthy()) return;
   std::lock_guard lock(engine_->mutex);
-  if (engine_->idle.size() < engine_->options.pool_size) engine_->idle.push_back(std::move(raw_));
+  if (engine_->idle.size() < engine_->options.pool_size) engine_->idle.push_back(std::move(raw));
 }
 
 const Dialect& Connection::dialect() const { return engine_->driver->dialect; }
@@ -239,7 +235,7 @@ Result Connection::run(const std::string& sql, std::span<const Value> params, bo
   ++(reused ? e.prepare_hits : e.prepares);
   if (e.options.echo && (batch_index == 0 || batch_index + 1 == batch_size)) {
     std::string line = "[" + std::string(compiled_from_cache ? "cached " : "generated ") + "in " +
-                       format_duration(duration) + "] " + render_params(params);
+                       format_duration(duration) + "] " + repr(params);
     if (batch_size > 1) line += " (" + std::to_string(batch_index + 1) + " of " + std::to_string(batch_size) + ")";
     e.echo(line);
   }

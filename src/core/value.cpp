@@ -1,6 +1,7 @@
 // Value accessors and the text forms of decimals and UUIDs.
 #include "retort/core/value.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -98,6 +99,15 @@ std::string Value::repr(std::size_t max_len) const {
     case Kind::bytes: return "<" + std::to_string(std::get<Bytes>(v_).size()) + " bytes>";
   }
   return "?";
+}
+
+std::string repr(std::span<const Value> params, std::size_t max_len) {
+  std::string out = "(";
+  std::size_t shown = std::min<std::size_t>(params.size(), 10);
+  for (std::size_t i = 0; i < shown; ++i) out += (i ? ", " : "") + params[i].repr(max_len);
+  if (params.size() > shown) out += ", ... " + std::to_string(params.size() - shown) + " more";
+  if (params.size() == 1) out += ",";
+  return out + ")";
 }
 
 Decimal::Decimal(std::string_view text) {

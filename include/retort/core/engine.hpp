@@ -223,6 +223,8 @@ class Connection {
   friend class Engine;
   friend class Transaction;
   Connection(std::shared_ptr<detail::EngineImpl> engine, std::shared_ptr<detail::DriverConnection> raw);
+  /// Rolls back what is open and returns the driver connection to the pool.
+  void release() noexcept;
   void end_transaction(int depth, bool commit);
   void control(std::string_view sql);
   Result run(const std::string& sql, std::span<const Value> params, bool compiled_from_cache,

@@ -13,6 +13,7 @@
 #include <concepts>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -89,6 +90,10 @@ class Value {
  private:
   Storage v_;
 };
+
+/// Parameters as a log or an error message shows them: "(1, 'Ann')", the
+/// first ten, each cut at `max_len` characters.
+std::string repr(std::span<const Value> params, std::size_t max_len = 80);
 
 /// Named parameters for statements with `:name` / bindparam placeholders.
 using Params = std::vector<std::pair<std::string, Value>>;

@@ -21,15 +21,6 @@ const Dialect& sqlite_dialect();
 
 namespace {
 
-std::string params_text(std::span<const Value> params) {
-  std::string out = "(";
-  std::size_t shown = std::min<std::size_t>(params.size(), 10);
-  for (std::size_t i = 0; i < shown; ++i) out += (i ? ", " : "") + params[i].repr(40);
-  if (params.size() > shown) out += ", ... " + std::to_string(params.size() - shown) + " more";
-  if (params.size() == 1) out += ",";
-  return out + ")";
-}
-
 bool contains(const std::string& s, const char* what) { return s.find(what) != std::string::npos; }
 
 /// Throws the retort error for SQLite result code `rc` on `db`.
@@ -38,7 +29,7 @@ bool contains(const std::string& s, const char* what) { return s.find(what) != s
   std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   ErrorDetails d;
   d.sql = sql;
-  d.params = params_text(params);
+  d.params = repr(params, 40);
   d.db_message = msg;
   d.requires_rollback = false;
   std::string tail;
