@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds and tests retort: the release preset (optimised, -Werror) and the asan
+# preset (AddressSanitizer + UBSan). `--preset NAME` runs only that one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+presets=(release asan)
+while (($#)); do
+  case "$1" in
+    --preset)
+      [[ $# -ge 2 ]] || { echo "test.sh: --preset needs a name" >&2; exit 2; }
+      presets=("$2"); shift 2 ;;
+    --preset=*) presets=("${1#--preset=}"); shift ;;
+    -h|--help) echo "usage: scripts/test.sh [--preset release|asan|dev]"; exit 0 ;;
+    *) echo "test.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+
+# timed LABEL CMD...: runs CMD, then prints its wall time (also on failure,
+# so a slow failing step is visible), and returns CMD's status.
+timed() {
+  local label=$1; shift
+  local start=$SECONDS status=0
+  "$@" || status=$?
+  echo "==> $label: $((SECONDS - start))s (exit $status)"
+  return "$status"
+}
+
+bash scripts/setup.sh  # via bash: works even if the exec bit was lost
+
+for p in "${presets[@]}"; do
+  echo "==> preset $p"
+  cmake --preset "$p"
+  # Ninja prints one line per compiled file: enough to follow, not a flood.
+  timed "build $p" cmake --build --preset "$p" -j2
+  timed "ctest $p" ctest --preset "$p" -j2 --output-on-failure
+done
+echo "==> all presets passed: ${presets[*]}"
