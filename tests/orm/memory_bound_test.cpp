@@ -61,5 +61,11 @@ TEST_F(MemoryBound, MillionRowsLoadedAndDroppedInOneSession) {
   // would be several hundred MiB more.
   std::cout << "[ memory  ] RSS after batch 2: " << baseline / 1024 << " MiB, peak over 1M rows: " << peak / 1024
             << " MiB\n";
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine (256 MiB by default), so
+  // RSS says nothing here; the identity map's size, checked per batch, does.
+  (void)baseline;
+#else
   EXPECT_LT(peak - baseline, 64 * 1024);
+#endif
 }
