@@ -19,6 +19,19 @@ using namespace detail;
 
 // ---- Column ------------------------------------------------------------------
 
+ColumnSpec::ColumnSpec() = default;
+ColumnSpec::ColumnSpec(const ColumnSpec&) = default;
+ColumnSpec::ColumnSpec(ColumnSpec&&) noexcept = default;
+ColumnSpec& ColumnSpec::operator=(const ColumnSpec&) = default;
+ColumnSpec& ColumnSpec::operator=(ColumnSpec&&) noexcept = default;
+ColumnSpec::~ColumnSpec() = default;
+
+Column::Column(const Column&) = default;
+Column::Column(Column&&) noexcept = default;
+Column& Column::operator=(const Column&) = default;
+Column& Column::operator=(Column&&) noexcept = default;
+Column::~Column() = default;
+
 Column::Column(std::string name, SqlType type) {
   if (name.empty()) throw ArgumentError("a column needs a name");
   spec_.name = std::move(name);
@@ -155,14 +168,17 @@ struct Appender {
 
 }  // namespace
 
-Table::Table(std::string name, std::vector<TableItem> items) : node_(std::make_shared<TableNode>()) {
+Table::Table(std::string name, const std::vector<TableItem>& items) : node_(std::make_shared<TableNode>()) {
   if (name.empty()) throw ArgumentError("a table needs a name");
   data_of(node_).name = std::move(name);
-  for (auto& item : items) append(std::move(item));
+  for (auto& item : items) append(item);
 }
 
-Table::Table(MetaData& metadata, std::string name, std::vector<TableItem> items)
-    : Table(std::move(name), std::move(items)) {
+Table::Table(std::string name, std::initializer_list<TableItem> items)
+    : Table(std::move(name), std::vector<TableItem>(items)) {}
+
+Table::Table(MetaData& metadata, std::string name, std::initializer_list<TableItem> items)
+    : Table(std::move(name), items) {
   metadata.add(*this);
 }
 
@@ -210,6 +226,13 @@ Expr Table::c(std::string_view name) const { return From(*this).c(name); }
 From Table::alias(std::string name) const { return From(std::make_shared<AliasNode>(node_, std::move(name))); }
 
 // ---- MetaData ------------------------------------------------------------------
+
+MetaData::MetaData() = default;
+MetaData::MetaData(const MetaData&) = default;
+MetaData::MetaData(MetaData&&) noexcept = default;
+MetaData& MetaData::operator=(const MetaData&) = default;
+MetaData& MetaData::operator=(MetaData&&) noexcept = default;
+MetaData::~MetaData() = default;
 
 Table& MetaData::add(const Table& table) {
   for (auto& t : tables_) {

@@ -3,6 +3,13 @@
 
 namespace retort {
 
+SqlType::SqlType() = default;
+SqlType::SqlType(const SqlType&) = default;
+SqlType::SqlType(SqlType&&) noexcept = default;
+SqlType& SqlType::operator=(const SqlType&) = default;
+SqlType& SqlType::operator=(SqlType&&) noexcept = default;
+SqlType::~SqlType() = default;
+
 bool SqlType::same_as(const SqlType& o) const {
   if (kind != o.kind) return false;
   switch (kind) {

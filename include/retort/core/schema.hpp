@@ -8,6 +8,7 @@
 // form, so the migration layer compares like with like.
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,14 @@ struct ColumnSpec {
   std::string comment;
 
   bool is_nullable() const { return nullable.value_or(!primary_key); }
+
+  // Defined in schema.cpp, not inlined into every translation unit that declares a table.
+  ColumnSpec();
+  ColumnSpec(const ColumnSpec&);
+  ColumnSpec(ColumnSpec&&) noexcept;
+  ColumnSpec& operator=(const ColumnSpec&);
+  ColumnSpec& operator=(ColumnSpec&&) noexcept;
+  ~ColumnSpec();
 };
 
 /// A foreign key on one column, in `Column::foreign_key`.
@@ -52,6 +61,11 @@ struct ForeignKey {
 class Column {
  public:
   Column(std::string name, SqlType type);
+  Column(const Column&);
+  Column(Column&&) noexcept;
+  Column& operator=(const Column&);
+  Column& operator=(Column&&) noexcept;
+  ~Column();
 
   Column& primary_key(bool on = true);
   Column& autoincrement(bool on);
@@ -113,9 +127,11 @@ class MetaData;
 ///                                      Column("channel_id", Integer()).foreign_key("channel.id")}};`
 class Table {
  public:
-  Table(std::string name, std::vector<TableItem> items = {});
+  explicit Table(std::string name) : Table(std::move(name), std::vector<TableItem>{}) {}
+  Table(std::string name, std::initializer_list<TableItem> items);
+  Table(std::string name, const std::vector<TableItem>& items);
   /// Declares the table and adds it to `metadata`.
-  Table(MetaData& metadata, std::string name, std::vector<TableItem> items = {});
+  Table(MetaData& metadata, std::string name, std::initializer_list<TableItem> items);
 
   const std::string& name() const;
   /// Adds a column or constraint; names it by convention when unnamed.
@@ -149,6 +165,13 @@ class Table {
 /// A collection of tables: what `create_all` creates and autogenerate compares.
 class MetaData {
  public:
+  MetaData();
+  MetaData(const MetaData&);
+  MetaData(MetaData&&) noexcept;
+  MetaData& operator=(const MetaData&);
+  MetaData& operator=(MetaData&&) noexcept;
+  ~MetaData();
+
   /// Adds `table`; ArgumentError if a different table of that name is there.
   Table& add(const Table& table);
   const Table* find(std::string_view name) const;

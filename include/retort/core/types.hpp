@@ -38,6 +38,14 @@ struct SqlType {
   std::string enum_name;                ///< Enum: the PostgreSQL type name
   std::string raw;                      ///< the spelling a reflected type had
 
+  // Defined in types.cpp: copying a type is not inlined into every user's translation unit.
+  SqlType();
+  SqlType(const SqlType&);
+  SqlType(SqlType&&) noexcept;
+  SqlType& operator=(const SqlType&);
+  SqlType& operator=(SqlType&&) noexcept;
+  ~SqlType();
+
   /// Same type for schema comparison (ignores `raw`).
   bool same_as(const SqlType& other) const;
   /// A readable form, as it would be written in C++: "String(50)".
