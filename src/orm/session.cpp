@@ -4,11 +4,11 @@
 //   (1) find the modified objects: the ones accessed since the last flush
 //       (autoflush), or every loaded one (flush() and commit());
 //   (2) order the models so that a table comes after the tables it refers to;
-//   (3) INSERT pending objects, parents first, each model's in add order, one
+//   (3) per model, parents first: UPDATE modified objects (only their changed
+//       columns, ordered by key), then INSERT pending ones (in add order, one
 //       prepared statement per model and column set; generated keys are read
-//       back into the objects;
-//   (4) UPDATE modified objects, only their changed columns, ordered by key;
-//   (5) DELETE deleted objects, children first.
+//       back into the objects);
+//   (4) DELETE deleted objects, children first.
 // Invariants: (I1) a parent row is inserted before its children and deleted
 // after them; (I2) a failed flush leaves no row behind: the transaction is
 // rolled back before the error reaches the caller; (I3) one object per primary
@@ -69,13 +69,20 @@ void SessionImpl::hold(std::vector<InstanceBase*>& list, InstanceBase* i) {
 }
 
 void SessionImpl::drop_all(std::vector<InstanceBase*> list) {
-  // An object may be listed more than once: give up every reference before
-  // releasing any, so none is touched after it is freed.
-  for (auto* i : list) --i->refs;
+  // An object may be listed more than once, and freeing one object may drop
+  // Ptrs it holds to another: give up all but one reference per object first,
+  // then the last one of each, so no object is freed while this still holds it.
   std::sort(list.begin(), list.end());
-  list.erase(std::unique(list.begin(), list.end()), list.end());
-  for (auto* i : list)
-    if (i->refs == 0) release(i);
+  std::vector<InstanceBase*> unique;
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    if (k > 0 && list[k] == list[k - 1]) {
+      --list[k]->refs;
+    } else {
+      unique.push_back(list[k]);
+    }
+  }
+  for (auto* i : unique)
+    if (--i->refs == 0) release(i);
 }
 
 void SessionImpl::on_release(InstanceBase* i) {
@@ -134,8 +141,17 @@ InstanceBase* SessionImpl::find(const ClassInfo& cls, const std::vector<Value>& 
   return f == it->second.by_values.end() ? nullptr : f->second;
 }
 
+std::vector<Value> SessionImpl::identity_key(const InstanceBase& i) const {
+  // The key an object is filed under is the one it had when loaded or flushed;
+  // its members may hold a changed key that is not written yet.
+  if (i.committed.size() != i.cls->columns.size()) return key_of(i);
+  std::vector<Value> key;
+  for (auto k : i.cls->primary_key) key.push_back(i.committed[k]);
+  return key;
+}
+
 void SessionImpl::insert_identity(InstanceBase* i) {
-  auto key = key_of(*i);
+  auto key = identity_key(*i);
   auto& map = identity[i->cls];
   bool fresh = is_int_key(key) ? map.by_int.emplace(key[0].as_int(), i).second : map.by_values.emplace(key, i).second;
   if (!fresh)
@@ -144,7 +160,7 @@ void SessionImpl::insert_identity(InstanceBase* i) {
   ++identity_size;
 }
 
-void SessionImpl::erase_identity(InstanceBase* i) { erase_key(*i->cls, key_of(*i)); }
+void SessionImpl::erase_identity(InstanceBase* i) { erase_key(*i->cls, identity_key(*i)); }
 
 void SessionImpl::erase_key(const ClassInfo& cls, const std::vector<Value>& key) {
   auto it = identity.find(&cls);
@@ -237,8 +253,9 @@ void SessionImpl::flush(bool full) {
   check_usable();
   // (1) modified objects
   std::vector<std::pair<InstanceBase*, std::vector<std::size_t>>> dirty;
+  std::unordered_set<InstanceBase*> considered;
   auto consider = [&](InstanceBase* i) {
-    if (i->state != ObjectState::persistent || (i->flags & flag_expired)) return;
+    if (i->state != ObjectState::persistent || (i->flags & flag_expired) || !considered.insert(i).second) return;
     auto changed = changed_columns(i);
     if (!changed.empty()) dirty.emplace_back(i, std::move(changed));
   };
@@ -256,6 +273,7 @@ void SessionImpl::flush(bool full) {
     drop_all(std::exchange(touched, {}));
   };
   if (pending.empty() && deleted.empty() && dirty.empty()) {
+    drop_all(std::exchange(kept, {}));  // changed back to their loaded state
     release_touched();
     return;
   }
@@ -273,8 +291,36 @@ void SessionImpl::flush(bool full) {
   Connection& c = connection(true);
   const Dialect& d = c.dialect();
   try {
-    // (3) inserts
-    for (auto* cls : classes) {
+    // (3) per model, parents first: UPDATEs (by key), then INSERTs (in add order),
+    // as SQLAlchemy orders them, so a value freed by an update can be inserted.
+    auto update_model = [&](const ClassInfo* cls) {
+      std::vector<std::pair<InstanceBase*, std::vector<std::size_t>>*> mine;
+      for (auto& entry : dirty)
+        if (entry.first->cls == cls) mine.push_back(&entry);
+      std::sort(mine.begin(), mine.end(), [](auto* a, auto* b) { return a->first->committed < b->first->committed; });
+      for (auto* entry : mine) {
+        auto* i = entry->first;
+        std::vector<Value> params;
+        for (auto col : entry->second) params.push_back(cls->columns[col].access->get(i->object));
+        for (auto k : cls->primary_key) params.push_back(i->committed[k]);
+        auto n = c.exec_driver_sql(update_sql(*cls, d, entry->second), params).rowcount();
+        if (n != 1)
+          throw StaleDataError("UPDATE of " + describe(*i) + " matched " + std::to_string(n) +
+                               " rows instead of 1: the row was deleted or its key changed since it was loaded");
+        // A changed primary key moves the object in the identity map.
+        bool key_changed = std::any_of(entry->second.begin(), entry->second.end(), [&](std::size_t col) {
+          return std::find(cls->primary_key.begin(), cls->primary_key.end(), col) != cls->primary_key.end();
+        });
+        if (key_changed) {
+          std::vector<Value> old;
+          for (auto k : cls->primary_key) old.push_back(i->committed[k]);
+          erase_key(*cls, old);
+        }
+        snapshot(i);
+        if (key_changed) insert_identity(i);
+      }
+    };
+    auto insert_model = [&](const ClassInfo* cls) {
       for (auto* i : pending) {
         if (i->cls != cls) continue;
         std::vector<bool> included(cls->columns.size(), true);
@@ -304,41 +350,17 @@ void SessionImpl::flush(bool full) {
           cls->columns[static_cast<std::size_t>(cls->autoincrement)].access->set(i->object, Value(result.lastrowid()));
         i->state = ObjectState::persistent;
         i->flags &= ~flag_touched;
-        insert_identity(i);
         snapshot(i);
+        insert_identity(i);
         if (server_defaults) i->flags |= flag_expired;
         hold(inserted, i);
       }
-    }
-    // (4) updates, by key within each model
+    };
     for (auto* cls : classes) {
-      std::vector<std::pair<InstanceBase*, std::vector<std::size_t>>*> mine;
-      for (auto& entry : dirty)
-        if (entry.first->cls == cls) mine.push_back(&entry);
-      std::sort(mine.begin(), mine.end(), [](auto* a, auto* b) { return a->first->committed < b->first->committed; });
-      for (auto* entry : mine) {
-        auto* i = entry->first;
-        std::vector<Value> params;
-        for (auto col : entry->second) params.push_back(cls->columns[col].access->get(i->object));
-        for (auto k : cls->primary_key) params.push_back(i->committed[k]);
-        auto n = c.exec_driver_sql(update_sql(*cls, d, entry->second), params).rowcount();
-        if (n != 1)
-          throw StaleDataError("UPDATE of " + describe(*i) + " matched " + std::to_string(n) +
-                               " rows instead of 1: the row was deleted or its key changed since it was loaded");
-        // A changed primary key moves the object in the identity map.
-        bool key_changed = std::any_of(entry->second.begin(), entry->second.end(), [&](std::size_t col) {
-          return std::find(cls->primary_key.begin(), cls->primary_key.end(), col) != cls->primary_key.end();
-        });
-        if (key_changed) {
-          std::vector<Value> old;
-          for (auto k : cls->primary_key) old.push_back(i->committed[k]);
-          erase_key(*cls, old);
-        }
-        snapshot(i);
-        if (key_changed) insert_identity(i);
-      }
+      update_model(cls);
+      insert_model(cls);
     }
-    // (5) deletes, children first
+    // (4) deletes, children first
     for (auto it = classes.rbegin(); it != classes.rend(); ++it) {
       for (auto* i : deleted) {
         if (i->cls != *it) continue;
@@ -395,13 +417,14 @@ void SessionImpl::detach_all() {
     detach(i);
   }
   for (auto* i : all) detach(i);
-  // An object can sit in several lists: give up every reference, then free
-  // each object nobody else refers to, once.
-  for (auto* i : held) --i->refs;
-  std::unordered_set<InstanceBase*> unique(held.begin(), held.end());
-  unique.insert(all.begin(), all.end());
-  for (auto* i : unique)
-    if (i->refs == 0) delete i;
+  // Objects only the identity map knew (no Ptr, no list) are freed here;
+  // collected first, since freeing a listed object can release others.
+  std::unordered_set<InstanceBase*> listed(held.begin(), held.end());
+  std::vector<InstanceBase*> orphans;
+  for (auto* i : all)
+    if (i->refs == 0 && !listed.count(i)) orphans.push_back(i);
+  for (auto* i : orphans) delete i;
+  drop_all(std::move(held));  // session is null now: a last reference frees the object
 }
 
 }  // namespace detail
@@ -415,7 +438,7 @@ Session::Session(Engine engine, SessionOptions options)
 Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&& o) noexcept {
   if (this != &o) {
-    close();
+    if (impl_) close();
     impl_ = std::move(o.impl_);
   }
   return *this;
@@ -437,15 +460,16 @@ void Session::add_instance(InstanceBase* i) {
   if (!i) throw ArgumentError("add() of a null Ptr");
   if (i->session == &s) return;
   if (i->session) throw InvalidRequestError("Object " + i->cls->type_name + " is already attached to another session");
-  i->session = &s;
   if (i->state == ObjectState::transient) {
+    i->session = &s;
     i->state = ObjectState::pending;
     i->flags = flag_touched;  // pending objects are written whole: no need to track access
     s.hold(s.pending, i);
   } else {
-    i->state = ObjectState::persistent;
-    s.insert_identity(i);
     if (i->committed.empty()) s.snapshot(i);
+    s.insert_identity(i);  // may throw (the key is taken): the object stays detached
+    i->session = &s;
+    i->state = ObjectState::persistent;
   }
 }
 
@@ -486,10 +510,12 @@ InstanceBase* Session::merge_instance(const ClassInfo& cls, const void* obj) {
                  !(cls.autoincrement >= 0 && cls.columns[static_cast<std::size_t>(cls.autoincrement)].access->is_unset(obj));
   InstanceBase* target = has_key ? get_instance(cls, key) : nullptr;
   bool fresh = !target;
-  if (fresh) target = cls.create();
+  std::unique_ptr<InstanceBase> created(fresh ? cls.create() : nullptr);
+  if (fresh) target = created.get();
   for (auto& c : cls.columns) c.access->set(target->object, c.access->get(obj));
   if (fresh) {
     add_instance(target);
+    created.release();  // the session holds it now
   } else if (!(target->flags & flag_touched)) {
     on_access(target);  // merged values are a change to flush
   }
@@ -502,7 +528,14 @@ void Session::commit() {
   auto& s = *impl_;
   s.flush(true);
   if (s.tx) {
-    s.tx->commit();
+    try {
+      s.tx->commit();
+    } catch (...) {
+      // The connection rolled back; like a failed flush, the session needs rollback().
+      s.tx.reset();
+      s.failed = true;
+      throw;
+    }
     s.tx.reset();
   }
   s.conn.reset();
@@ -529,11 +562,6 @@ void Session::rollback() {
   auto inserted = std::exchange(s.inserted, {});
   auto removed = std::exchange(s.removed, {});
   std::unordered_set<InstanceBase*> new_here(inserted.begin(), inserted.end());
-  for (auto* i : removed) {
-    if (new_here.count(i)) continue;
-    i->state = ObjectState::persistent;
-    s.insert_identity(i);
-  }
   for (auto* i : inserted) {
     if (i->session != &s) continue;
     if (i->state == ObjectState::persistent) s.erase_identity(i);
@@ -541,17 +569,22 @@ void Session::rollback() {
     i->session = nullptr;
     i->committed.clear();
   }
+  for (auto* i : removed) {
+    if (new_here.count(i)) continue;
+    i->state = ObjectState::persistent;
+    s.insert_identity(i);  // its key is free again: the objects inserted since are gone
+  }
   for (auto* i : s.pending) {
     i->state = ObjectState::transient;
     i->session = nullptr;
     i->flags = 0;
   }
   for (auto* i : s.touched) i->flags &= ~flag_touched;
+  expire_all();  // before releasing: an expired object is not kept as modified
   std::vector<InstanceBase*> held;
   for (auto* list : {&inserted, &removed, &s.pending, &s.deleted, &s.kept, &s.touched})
     for (auto* i : std::exchange(*list, {})) held.push_back(i);
   s.drop_all(std::move(held));
-  expire_all();
 }
 
 void Session::close() {
@@ -576,7 +609,7 @@ void Session::expire_all() {
 }
 
 void Session::expire_instance(InstanceBase* i) {
-  if (!i || i->session != impl_.get())
+  if (!i || i->session != impl_.get() || i->state != ObjectState::persistent)
     throw InvalidRequestError("expire() of an object that is not persistent in this session");
   i->flags |= flag_expired;
 }
@@ -598,7 +631,7 @@ void Session::expunge_instance(InstanceBase* i) {
     return true;
   };
   bool was_pending = take(s.pending);
-  if (!was_pending) s.erase_identity(i);
+  if (i->state == ObjectState::persistent || i->state == ObjectState::deleted) s.erase_identity(i);
   int held = 0;
   for (auto* list : {&s.pending, &s.deleted, &s.touched, &s.kept, &s.inserted, &s.removed}) held += take(*list) ? 1 : 0;
   held += was_pending ? 1 : 0;

@@ -51,6 +51,8 @@ class SessionImpl {
   void erase_identity(InstanceBase* i);
   void erase_key(const ClassInfo& cls, const std::vector<Value>& key);
   std::vector<Value> key_of(const InstanceBase& i) const;
+  /// The key the object is filed under: as loaded or last flushed.
+  std::vector<Value> identity_key(const InstanceBase& i) const;
 
   /// The object for this row (columns in mapping order, from `first`): the
   /// loaded one, refreshed if expired, or a new persistent one.

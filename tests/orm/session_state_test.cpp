@@ -179,3 +179,66 @@ TEST_F(SessionState, NullPtrAccessIsAnError) {
   r::Session s(engine());
   EXPECT_THROW(s.add(none), r::ArgumentError);
 }
+
+TEST_F(SessionState, MovedFromSessionCanBeAssigned) {
+  r::Session a(engine()), b(engine());
+  r::Session c(std::move(a));
+  a = std::move(b);  // a was moved from: nothing to close
+  a.add(Owner{.name = "Ann"});
+  a.commit();
+  EXPECT_EQ(c.query<Owner>().count(), 1);
+}
+
+TEST_F(SessionState, ChangedKeyIsFiledUnderItsLoadedKeyUntilFlushed) {
+  {
+    r::Session s(engine());
+    s.add(Owner{.id = 1, .name = "Ann"});
+    s.commit();
+  }
+  r::Session s(engine(), {.autoflush = false});
+  {
+    auto a = s.get<Owner>(1);
+    a->id = 2;  // not flushed
+    s.expire(a);
+  }
+  s.flush();  // the session's own reference (it was accessed) goes; expired, it is not written
+  EXPECT_EQ(s.size(), 0u);  // removed from the map under key 1, where it was filed
+  auto again = s.get<Owner>(1);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->id, 1);
+}
+
+TEST_F(SessionState, RollbackAfterDeleteAndReinsertOfOneKey) {
+  r::Session s(engine());
+  auto a = s.add(Owner{.id = 1, .name = "Ann"});
+  s.commit();
+  s.delete_(a);
+  s.flush();
+  auto b = s.add(Owner{.id = 1, .name = "Ann again"});
+  s.flush();
+  s.rollback();
+  EXPECT_EQ(b.state(), r::ObjectState::transient);
+  EXPECT_EQ(a.state(), r::ObjectState::persistent);
+  EXPECT_EQ(s.get<Owner>(1), a);
+  EXPECT_EQ(a->name, "Ann");
+}
+
+TEST_F(SessionState, UpdatesRunBeforeInsertsOfAModel) {
+  r::Session s(engine());
+  auto a = s.add(Owner{.name = "Ann"});
+  s.commit();
+  a->name = "Ann (old)";             // frees the unique name...
+  s.add(Owner{.name = "Ann"});       // ...which a new row takes, in the same flush
+  statements();
+  s.commit();
+  auto sql = statements();
+  ASSERT_GE(sql.size(), 2u);
+  EXPECT_EQ(sql[sql.size() - 2].rfind("UPDATE owner", 0), 0u);
+  EXPECT_EQ(sql.back().rfind("INSERT INTO owner", 0), 0u);
+}
+
+TEST_F(SessionState, ExpireOfPendingObjectIsRefused) {
+  r::Session s(engine());
+  auto a = s.add(Owner{.name = "Ann"});
+  EXPECT_THROW(s.expire(a), r::InvalidRequestError);
+}

@@ -221,7 +221,13 @@ class SqliteConnection final : public DriverConnection, public std::enable_share
         key = &ins->first;
       }
     }
-    bind(stmt, sql, params);
+    try {
+      bind(stmt, sql, params);
+    } catch (...) {
+      sqlite3_clear_bindings(stmt);
+      if (!cached) sqlite3_finalize(stmt);
+      throw;
+    }
     int rc = sqlite3_step(stmt);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
       sqlite3_reset(stmt);
