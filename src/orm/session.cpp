@@ -160,7 +160,11 @@ void SessionImpl::insert_identity(InstanceBase* i) {
   ++identity_size;
 }
 
-void SessionImpl::erase_identity(InstanceBase* i) { erase_key(*i->cls, identity_key(*i)); }
+void SessionImpl::erase_identity(InstanceBase* i) {
+  // Only if the entry is this object: another may have taken the key since.
+  auto key = identity_key(*i);
+  if (find(*i->cls, key) == i) erase_key(*i->cls, key);
+}
 
 void SessionImpl::erase_key(const ClassInfo& cls, const std::vector<Value>& key) {
   auto it = identity.find(&cls);
@@ -493,7 +497,10 @@ InstanceBase* Session::get_instance(const ClassInfo& cls, const std::vector<Valu
     throw ArgumentError("get<" + cls.type_name + ">() needs " + std::to_string(cls.primary_key.size()) +
                         " key value(s), got " + std::to_string(key.size()));
   if (InstanceBase* i = s.find(cls, key)) {
-    if (i->flags & flag_expired && !s.refresh(i)) return nullptr;
+    if (i->flags & flag_expired && !s.refresh(i)) {
+      s.erase_identity(i);  // its row is gone: the key is free for a new object
+      return nullptr;
+    }
     return i;
   }
   s.autoflush();

@@ -161,6 +161,10 @@ TEST_F(SessionState, GetOfDeletedRowAfterExpiry) {
   engine().connect().exec_driver_sql("DELETE FROM owner");
   EXPECT_FALSE(s.get<Owner>(1));
   EXPECT_THROW((void)ann->name, r::InvalidRequestError);
+  auto again = s.add(Owner{.id = 1, .name = "Ann again"});  // the key is free in the session
+  s.commit();
+  ann = nullptr;  // releasing the old object leaves the new one filed
+  EXPECT_EQ(s.get<Owner>(1), again);
 }
 
 TEST_F(SessionState, ClosedSessionCanBeUsedAgain) {
