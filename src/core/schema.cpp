@@ -81,6 +81,20 @@ Column& Column::comment(std::string text) {
   return *this;
 }
 
+// ---- TableItem -----------------------------------------------------------------
+
+TableItem::TableItem(Column c) : v_(std::move(c)) {}
+TableItem::TableItem(PrimaryKeyConstraint c) : v_(std::move(c)) {}
+TableItem::TableItem(ForeignKeyConstraint c) : v_(std::move(c)) {}
+TableItem::TableItem(UniqueConstraint c) : v_(std::move(c)) {}
+TableItem::TableItem(CheckConstraint c) : v_(std::move(c)) {}
+TableItem::TableItem(Index c) : v_(std::move(c)) {}
+TableItem::TableItem(const TableItem&) = default;
+TableItem::TableItem(TableItem&&) noexcept = default;
+TableItem& TableItem::operator=(const TableItem&) = default;
+TableItem& TableItem::operator=(TableItem&&) noexcept = default;
+TableItem::~TableItem() = default;
+
 // ---- Table -------------------------------------------------------------------
 
 namespace {
@@ -184,7 +198,7 @@ Table::Table(MetaData& metadata, std::string name, std::initializer_list<TableIt
 
 const std::string& Table::name() const { return data_of(node_).name; }
 
-void Table::append(TableItem item) { std::visit(Appender{data_of(node_)}, std::move(item)); }
+void Table::append(TableItem item) { std::visit(Appender{data_of(node_)}, item.variant()); }
 
 const std::vector<ColumnSpec>& Table::columns() const { return data_of(node_).columns; }
 

@@ -61,7 +61,7 @@ void finish(ClassInfo& info) {
   for (auto& c : info.columns)
     if (c.spec().primary_key) flagged.push_back(c.spec().name);
   for (auto& item : info.constraints) {
-    auto* pk = std::get_if<PrimaryKeyConstraint>(&item);
+    auto* pk = std::get_if<PrimaryKeyConstraint>(&item.variant());
     if (pk && !flagged.empty() && pk->columns != flagged)
       throw MappingError("model " + model + " declares its primary key twice, differently: columns marked "
                          "primary_key() (" + join(flagged) + ") and a PrimaryKeyConstraint (" + join(pk->columns) +

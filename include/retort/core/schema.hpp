@@ -113,9 +113,30 @@ struct Index {
   bool unique = false;
 };
 
-/// Anything a table declaration can hold.
-using TableItem = std::variant<Column, PrimaryKeyConstraint, ForeignKeyConstraint, UniqueConstraint,
+/// Anything a table declaration can hold: a Column or a constraint. Its
+/// special members are compiled once in schema.cpp, so a translation unit that
+/// declares tables does not instantiate the variant's machinery.
+class TableItem {
+ public:
+  using Variant = std::variant<Column, PrimaryKeyConstraint, ForeignKeyConstraint, UniqueConstraint,
                                CheckConstraint, Index>;
+  TableItem(Column c);                // NOLINT: implicit, as in {Column(...), Index{...}}
+  TableItem(PrimaryKeyConstraint c);  // NOLINT
+  TableItem(ForeignKeyConstraint c);  // NOLINT
+  TableItem(UniqueConstraint c);      // NOLINT
+  TableItem(CheckConstraint c);       // NOLINT
+  TableItem(Index c);                 // NOLINT
+  TableItem(const TableItem&);
+  TableItem(TableItem&&) noexcept;
+  TableItem& operator=(const TableItem&);
+  TableItem& operator=(TableItem&&) noexcept;
+  ~TableItem();
+
+  const Variant& variant() const noexcept { return v_; }
+
+ private:
+  Variant v_;
+};
 
 class MetaData;
 
