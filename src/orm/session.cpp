@@ -85,6 +85,12 @@ void SessionImpl::drop_all(std::vector<InstanceBase*> list) {
     if (--i->refs == 0) release(i);
 }
 
+void SessionImpl::forget_rekeyed() {
+  std::vector<InstanceBase*> held;
+  for (auto& entry : std::exchange(rekeyed, {})) held.push_back(entry.first);
+  drop_all(std::move(held));
+}
+
 void SessionImpl::on_release(InstanceBase* i) {
   if (i->state == ObjectState::persistent && !(i->flags & flag_expired) && !changed_columns(i).empty()) {
     hold(kept, i);  // modified: keep it until the next flush writes it
@@ -319,6 +325,8 @@ void SessionImpl::flush(bool full) {
           std::vector<Value> old;
           for (auto k : cls->primary_key) old.push_back(i->committed[k]);
           erase_key(*cls, old);
+          ++i->refs;
+          rekeyed.emplace_back(i, std::move(old));
         }
         snapshot(i);
         if (key_changed) insert_identity(i);
@@ -409,6 +417,7 @@ void SessionImpl::detach_all() {
   std::vector<InstanceBase*> held;
   for (auto* list : {&pending, &deleted, &touched, &kept, &inserted, &removed})
     for (auto* i : std::exchange(*list, {})) held.push_back(i);
+  for (auto& entry : std::exchange(rekeyed, {})) held.push_back(entry.first);
   std::vector<InstanceBase*> all;
   for (auto& [cls, map] : identity) {
     for (auto& [k, i] : map.by_int) all.push_back(i);
@@ -553,6 +562,7 @@ void Session::commit() {
   }
   s.drop_all(std::move(removed));
   s.drop_all(std::exchange(s.inserted, {}));
+  s.forget_rekeyed();
   if (s.options.expire_on_commit) expire_all();
 }
 
@@ -576,6 +586,14 @@ void Session::rollback() {
     i->session = nullptr;
     i->committed.clear();
   }
+  for (auto it = s.rekeyed.rbegin(); it != s.rekeyed.rend(); ++it) {
+    auto* i = it->first;
+    if (i->session != &s || i->state != ObjectState::persistent) continue;
+    s.erase_identity(i);
+    for (std::size_t k = 0; k < i->cls->primary_key.size(); ++k) i->committed[i->cls->primary_key[k]] = it->second[k];
+    s.insert_identity(i);  // reloads under the key its row has again
+  }
+  s.forget_rekeyed();
   for (auto* i : removed) {
     if (new_here.count(i)) continue;
     i->state = ObjectState::persistent;

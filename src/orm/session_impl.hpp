@@ -37,6 +37,9 @@ class SessionImpl {
   std::vector<InstanceBase*> kept;      ///< released by the user while modified
   std::vector<InstanceBase*> inserted;  ///< inserted in this transaction (expunged on rollback)
   std::vector<InstanceBase*> removed;   ///< deleted in this transaction (detached on commit)
+  /// Objects whose primary key an UPDATE of this transaction changed, with the
+  /// key they had before it (filed under it again on rollback). One reference each.
+  std::vector<std::pair<InstanceBase*, std::vector<Value>>> rekeyed;
 
   /// The connection; begins the transaction when `write` (or always, where
   /// the dialect does not defer BEGIN to the first write).
@@ -65,6 +68,8 @@ class SessionImpl {
 
   void hold(std::vector<InstanceBase*>& list, InstanceBase* i);
   void drop_all(std::vector<InstanceBase*> list);  ///< one reference per entry
+  /// Gives up the references `rekeyed` holds.
+  void forget_rekeyed();
   void detach_all();
   void on_release(InstanceBase* i);  ///< the user's last Ptr went away
 };

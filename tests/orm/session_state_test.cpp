@@ -246,3 +246,20 @@ TEST_F(SessionState, ExpireOfPendingObjectIsRefused) {
   auto a = s.add(Owner{.name = "Ann"});
   EXPECT_THROW(s.expire(a), r::InvalidRequestError);
 }
+
+TEST_F(SessionState, RollbackUndoesAFlushedKeyChange) {
+  r::Session s(engine());
+  auto a = s.add(Owner{.id = 1, .name = "Ann"});
+  s.commit();
+  a->id = 5;
+  s.flush();
+  EXPECT_EQ(s.get<Owner>(5), a);
+  s.rollback();
+  EXPECT_EQ(a->id, 1);  // reloaded by the key its row has again
+  EXPECT_EQ(s.get<Owner>(1), a);
+  EXPECT_FALSE(s.get<Owner>(5));
+  a->id = 7;
+  s.commit();
+  r::Session check(engine());
+  EXPECT_TRUE(check.get<Owner>(7));
+}
