@@ -37,43 +37,30 @@ std::vector<std::string> differences(const r::Table& a, const r::Table& b) {
   }
   if (a.primary_key().columns != b.primary_key().columns || a.primary_key().name != b.primary_key().name)
     d.push_back("primary key " + a.primary_key().name + " vs " + b.primary_key().name);
-  auto fk_text = [](const r::ForeignKeyConstraint& f) {
-    std::string s = f.name + ":";
-    for (auto& c : f.columns) s += c + ",";
-    s += "->" + f.referred_table + "(";
-    for (auto& c : f.referred_columns) s += c + ",";
-    return s + ")" + f.ondelete + "/" + f.onupdate;
+  // Each kind of constraint compares as a sorted set of one-line descriptions.
+  auto compare = [&](const char* what, const auto& in_a, const auto& in_b, auto text) {
+    std::vector<std::string> ta, tb;
+    for (auto& x : in_a) ta.push_back(text(x));
+    for (auto& x : in_b) tb.push_back(text(x));
+    std::sort(ta.begin(), ta.end());
+    std::sort(tb.begin(), tb.end());
+    if (ta != tb) d.push_back(what);
   };
-  std::vector<std::string> fa, fb;
-  for (auto& f : a.foreign_keys()) fa.push_back(fk_text(f));
-  for (auto& f : b.foreign_keys()) fb.push_back(fk_text(f));
-  if (fa != fb) d.push_back("foreign keys");
-  auto uq_text = [](const r::UniqueConstraint& u) {
-    std::string s = u.name + ":";
-    for (auto& c : u.columns) s += c + ",";
+  auto cols = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (auto& c : v) s += c + ",";
     return s;
   };
-  std::vector<std::string> ua, ub;
-  for (auto& u : a.unique_constraints()) ua.push_back(uq_text(u));
-  for (auto& u : b.unique_constraints()) ub.push_back(uq_text(u));
-  std::sort(ua.begin(), ua.end());
-  std::sort(ub.begin(), ub.end());
-  if (ua != ub) d.push_back("unique constraints");
-  auto ix_text = [](const r::Index& i) {
-    std::string s = i.name + (i.unique ? "!" : ":");
-    for (auto& c : i.columns) s += c + ",";
-    return s;
-  };
-  std::vector<std::string> ia, ib;
-  for (auto& i : a.indexes()) ia.push_back(ix_text(i));
-  for (auto& i : b.indexes()) ib.push_back(ix_text(i));
-  std::sort(ia.begin(), ia.end());
-  std::sort(ib.begin(), ib.end());
-  if (ia != ib) d.push_back("indexes");
-  std::vector<std::string> ka, kb;
-  for (auto& k : a.check_constraints()) ka.push_back(k.name + ":" + k.sql);
-  for (auto& k : b.check_constraints()) kb.push_back(k.name + ":" + k.sql);
-  if (ka != kb) d.push_back("check constraints");
+  compare("foreign keys", a.foreign_keys(), b.foreign_keys(), [&](const r::ForeignKeyConstraint& f) {
+    return f.name + ":" + cols(f.columns) + "->" + f.referred_table + "(" + cols(f.referred_columns) + ")" +
+           f.ondelete + "/" + f.onupdate;
+  });
+  compare("unique constraints", a.unique_constraints(), b.unique_constraints(),
+          [&](const r::UniqueConstraint& u) { return u.name + ":" + cols(u.columns); });
+  compare("indexes", a.indexes(), b.indexes(),
+          [&](const r::Index& i) { return i.name + (i.unique ? "!" : ":") + cols(i.columns); });
+  compare("check constraints", a.check_constraints(), b.check_constraints(),
+          [](const r::CheckConstraint& k) { return k.name + ":" + k.sql; });
   return d;
 }
 
