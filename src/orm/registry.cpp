@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 
+#include "orm/relationships.hpp"
 #include "orm/statements.hpp"
 #include "retort/orm/mapper.hpp"
 #include "retort/orm/ptr.hpp"
@@ -21,7 +22,8 @@ namespace detail {
 namespace {
 
 struct Registry {
-  std::recursive_mutex mutex;  // a Mapping may touch another model's class_info while it builds
+  std::recursive_mutex mutex;
+  std::size_t relationships_configured_for = 0;  ///< enrolled models when relationships were last configured  // a Mapping may touch another model's class_info while it builds
   std::vector<std::pair<std::type_index, ClassBuilder>> enrolled;
   std::map<std::type_index, std::unique_ptr<ClassInfo>> configured;
   MetaData metadata;
@@ -100,7 +102,32 @@ ClassInfo& configure(std::type_index type, ClassBuilder build) {
   return ref;
 }
 
+/// SQLAlchemy's configure_mappers: the columns of every enrolled model (and
+/// of the models their relationships name), then the relationships. A model
+/// whose mapping fails is left out, and its error is thrown when it is used.
+void configure_mappers() {
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  if (r.relationships_configured_for == r.enrolled.size()) return;
+  std::vector<ClassInfo*> classes;
+  for (std::size_t i = 0; i < r.enrolled.size(); ++i) {
+    auto [type, build] = r.enrolled[i];
+    try {
+      auto& info = configure(type, build);
+      classes.push_back(&info);
+      for (auto& spec : info.relationship_specs) enroll(spec->target_type, spec->target_build);
+    } catch (const MappingError&) {
+      // reported when this model is used
+    }
+  }
+  r.relationships_configured_for = r.enrolled.size();
+  configure_relationships(classes);
+}
+
 }  // namespace
+
+ClassInfo::ClassInfo(std::type_index t) : type(t) {}
+ClassInfo::~ClassInfo() = default;
 
 bool enroll(std::type_index type, ClassBuilder build) {
   auto& r = registry();
@@ -111,7 +138,13 @@ bool enroll(std::type_index type, ClassBuilder build) {
   return true;
 }
 
-const ClassInfo& class_info(std::type_index type, ClassBuilder build) { return configure(type, build); }
+const ClassInfo& class_info(std::type_index type, ClassBuilder build) {
+  enroll(type, build);
+  auto& info = configure(type, build);
+  configure_mappers();
+  if (!info.config_error.empty()) throw MappingError(info.config_error);
+  return info;
+}
 
 std::size_t ClassInfo::column_of(const MemberKey& key, const std::type_info& t) const {
   for (std::size_t i = 0; i < columns.size(); ++i)
@@ -177,10 +210,13 @@ const MetaData& mapped_metadata() {
   std::vector<const detail::ClassInfo*> classes;
   for (std::size_t i = 0; i < r.enrolled.size(); ++i) {
     auto [type, build] = r.enrolled[i];
-    const auto& info = detail::configure(type, build);
+    const auto& info = detail::class_info(type, build);
     if (!r.metadata.find(info.table_name)) r.metadata.add(*info.table);
     classes.push_back(&info);
   }
+  for (auto* cls : classes)  // association tables
+    for (auto& rel : cls->relationships)
+      if (rel->secondary && !r.metadata.find(rel->secondary->name())) r.metadata.add(*rel->secondary);
   for (auto* cls : classes) detail::check_foreign_keys(*cls, r.metadata);
   return r.metadata;
 }

@@ -19,6 +19,8 @@
 #include <functional>
 #include <unordered_set>
 
+#include "orm/loading.hpp"
+#include "orm/relationships.hpp"
 #include "orm/session_impl.hpp"
 #include "orm/statements.hpp"
 #include "retort/core/dialect.hpp"
@@ -97,6 +99,7 @@ void SessionImpl::on_release(InstanceBase* i) {
     return;
   }
   erase_identity(i);
+  reset_states(i);  // what it referred to may go too
   delete i;
 }
 
@@ -259,15 +262,155 @@ void SessionImpl::autoflush() {
   if (options.autoflush) flush(false);
 }
 
+namespace {
+
+/// A foreign key to copy at flush: the child's columns get the parent's key (or NULL).
+struct ForeignKeyCopy {
+  InstanceBase* child;
+  const RelationshipInfo* rel;
+  InstanceBase* parent;
+  bool done = false;
+};
+
+/// An association row to insert or delete; `rel` is the side that drives the flush.
+struct AssociationRow {
+  const RelationshipInfo* rel;
+  InstanceBase* owner;
+  InstanceBase* target;
+  bool operator==(const AssociationRow&) const = default;
+};
+
+bool key_ready(const InstanceBase* i) { return i->state == ObjectState::persistent || i->state == ObjectState::deleted; }
+
+void copy_foreign_key(const ForeignKeyCopy& f) {
+  auto& rel = *f.rel;
+  for (std::size_t k = 0; k < rel.child_cols.size(); ++k) {
+    Value v = f.parent ? f.parent->cls->columns[rel.parent_cols[k]].access->get(f.parent->object) : Value();
+    f.child->cls->columns[rel.child_cols[k]].access->set(f.child->object, v);
+  }
+}
+
+}  // namespace
+
+/// What the relationships ask of this flush: objects to delete by cascade or
+/// as orphans, foreign keys to copy, association rows to write.
+struct FlushPlan {
+  std::vector<ForeignKeyCopy> keys;
+  std::vector<AssociationRow> insert_rows, delete_rows;
+};
+
+static void plan_relationships(SessionImpl& s, FlushPlan& plan) {
+  std::unordered_set<InstanceBase*> doomed(s.deleted.begin(), s.deleted.end());
+  auto doom = [&](InstanceBase* x) {
+    if (!doomed.insert(x).second) return;
+    if (x->state == ObjectState::pending) {  // never written: just leaves the session
+      auto it = std::find(s.pending.begin(), s.pending.end(), x);
+      if (it != s.pending.end()) {
+        s.pending.erase(it);
+        x->state = ObjectState::transient;
+        x->session = nullptr;
+        s.drop_all({x});
+      }
+      return;
+    }
+    s.hold(s.deleted, x);
+  };
+  auto delete_row = [&](AssociationRow row) {
+    if (std::find(plan.delete_rows.begin(), plan.delete_rows.end(), row) == plan.delete_rows.end())
+      plan.delete_rows.push_back(row);
+  };
+  auto oriented = [](const RelationshipInfo& rel, InstanceBase* owner, InstanceBase* target) {
+    return rel.drives_flush ? AssociationRow{&rel, owner, target} : AssociationRow{rel.partner, target, owner};
+  };
+  // (b) changes since the last flush
+  for (auto* o : std::vector<InstanceBase*>(s.rel_dirty)) {
+    if (doomed.count(o)) continue;
+    for_each_state(o, [&](RelState& st) {
+      if (!st.changed_) return;
+      const auto& rel = *st.info_;
+      switch (rel.direction) {
+        case Direction::many_to_one:
+          plan.keys.push_back({o, &rel, st.items_.empty() ? nullptr : st.items_.front()});
+          break;
+        case Direction::one_to_many:
+          if (rel.drives_flush)
+            for (auto* x : st.added_) plan.keys.push_back({x, &rel, o});
+          for (auto* x : st.removed_) {
+            bool orphan = rel.partner ? state_of(x, *rel.partner).loaded_ && state_of(x, *rel.partner).items_.empty()
+                                      : true;
+            if (rel.cascade.delete_orphan && orphan) doom(x);
+            else if (rel.drives_flush) plan.keys.push_back({x, &rel, nullptr});
+          }
+          break;
+        case Direction::many_to_many:
+          if (!rel.drives_flush) break;
+          for (auto* x : st.added_) plan.insert_rows.push_back({&rel, o, x});
+          for (auto* x : st.removed_) delete_row({&rel, o, x});
+          break;
+      }
+    });
+  }
+  // (a) what deleting an object does to its relationships (the list grows by cascade)
+  for (std::size_t k = 0; k < s.deleted.size(); ++k) {
+    InstanceBase* d = s.deleted[k];
+    if (!d->cls->related) continue;
+    for (auto& relp : d->cls->relationships) {
+      const auto& rel = *relp;
+      if (rel.direction == Direction::many_to_one) continue;
+      auto& st = state_of(d, rel);
+      if (rel.passive_deletes && !st.loaded_) continue;  // the database's ON DELETE does it
+      std::vector<InstanceBase*> related;
+      if (rel.kind == MemberKind::dynamic) {
+        related = QueryCore(&s, *rel.target).with_parent(rel, d).fetch();
+      } else {
+        related = st.items();
+      }
+      for (auto* x : related) {
+        if (rel.direction == Direction::many_to_many) {
+          delete_row(oriented(rel, d, x));
+        } else if (!doomed.count(x)) {
+          if (rel.cascade.delete_) doom(x);
+          else if (!rel.passive_deletes) plan.keys.push_back({x, &rel, nullptr});
+        }
+      }
+    }
+  }
+  std::erase_if(plan.keys, [&](const ForeignKeyCopy& f) { return doomed.count(f.child) > 0; });
+  std::erase_if(plan.insert_rows, [&](const AssociationRow& r) { return doomed.count(r.owner) || doomed.count(r.target); });
+}
+
 void SessionImpl::flush(bool full) {
   check_usable();
+  if (flushing) return;
+  flushing = true;
+  struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{flushing};
+
+  FlushPlan plan;
+  if (!rel_dirty.empty() || !deleted.empty()) {
+    try {
+      plan_relationships(*this, plan);
+    } catch (...) {
+      if (tx) {
+        try {
+          tx->rollback();
+        } catch (...) {
+        }
+        tx.reset();
+      }
+      failed = true;
+      throw;
+    }
+  }
+
   // (1) modified objects
-  std::vector<std::pair<InstanceBase*, std::vector<std::size_t>>> dirty;
+  std::vector<InstanceBase*> dirty;
   std::unordered_set<InstanceBase*> considered;
   auto consider = [&](InstanceBase* i) {
     if (i->state != ObjectState::persistent || (i->flags & flag_expired) || !considered.insert(i).second) return;
-    auto changed = changed_columns(i);
-    if (!changed.empty()) dirty.emplace_back(i, std::move(changed));
+    if (!changed_columns(i).empty()) dirty.push_back(i);
   };
   if (full) {
     for (auto& [cls, map] : identity) {
@@ -282,7 +425,21 @@ void SessionImpl::flush(bool full) {
     for (auto* i : touched) i->flags &= ~flag_touched;
     drop_all(std::exchange(touched, {}));
   };
-  if (pending.empty() && deleted.empty() && dirty.empty()) {
+  auto forget_changes = [&] {
+    for (auto* o : rel_dirty)
+      for_each_state(o, [&](RelState& st) {
+        if (!st.changed_) return;
+        st.changed_ = false;
+        std::vector<InstanceBase*> linked;
+        for (auto* v : {&st.added_, &st.removed_})
+          for (auto* x : std::exchange(*v, {})) linked.push_back(x);
+        for (auto* x : linked) unlink(x);
+      });
+    drop_all(std::exchange(rel_dirty, {}));
+  };
+  if (pending.empty() && deleted.empty() && dirty.empty() && plan.keys.empty() && plan.insert_rows.empty() &&
+      plan.delete_rows.empty()) {
+    forget_changes();
     drop_all(std::exchange(kept, {}));  // changed back to their loaded state
     release_touched();
     return;
@@ -294,31 +451,45 @@ void SessionImpl::flush(bool full) {
     if (std::find(classes.begin(), classes.end(), c) == classes.end()) classes.push_back(c);
   };
   for (auto* i : pending) note(i->cls);
-  for (auto& [i, c] : dirty) note(i->cls);
+  for (auto* i : dirty) note(i->cls);
+  for (auto& f : plan.keys) note(f.child->cls);
   for (auto* i : deleted) note(i->cls);
   classes = dependency_order(std::move(classes));
 
   Connection& c = connection(true);
   const Dialect& d = c.dialect();
   try {
+    // Foreign keys of `cls`'s objects whose parent has its key now.
+    auto copy_keys = [&](const ClassInfo* cls, std::vector<InstanceBase*>& touched_children) {
+      for (auto& f : plan.keys) {
+        if (f.done || f.child->cls != cls || f.child->state != ObjectState::persistent) continue;
+        if (f.parent && !key_ready(f.parent)) continue;
+        copy_foreign_key(f);
+        f.done = true;
+        if (considered.insert(f.child).second) touched_children.push_back(f.child);
+      }
+    };
     // (3) per model, parents first: UPDATEs (by key), then INSERTs (in add order),
     // as SQLAlchemy orders them, so a value freed by an update can be inserted.
-    auto update_model = [&](const ClassInfo* cls) {
-      std::vector<std::pair<InstanceBase*, std::vector<std::size_t>>*> mine;
-      for (auto& entry : dirty)
-        if (entry.first->cls == cls) mine.push_back(&entry);
-      std::sort(mine.begin(), mine.end(), [](auto* a, auto* b) { return a->first->committed < b->first->committed; });
-      for (auto* entry : mine) {
-        auto* i = entry->first;
+    auto update_objects = [&](std::vector<InstanceBase*> objects) {
+      std::vector<std::pair<InstanceBase*, std::vector<std::size_t>>> changes;
+      for (auto* i : objects) {
+        auto changed = changed_columns(i);
+        if (!changed.empty()) changes.emplace_back(i, std::move(changed));
+      }
+      std::sort(changes.begin(), changes.end(),
+                [](const auto& a, const auto& b) { return a.first->committed < b.first->committed; });
+      for (auto& [i, changed] : changes) {
+        const ClassInfo* cls = i->cls;
         std::vector<Value> params;
-        for (auto col : entry->second) params.push_back(cls->columns[col].access->get(i->object));
+        for (auto col : changed) params.push_back(cls->columns[col].access->get(i->object));
         for (auto k : cls->primary_key) params.push_back(i->committed[k]);
-        auto n = c.exec_driver_sql(update_sql(*cls, d, entry->second), params).rowcount();
+        auto n = c.exec_driver_sql(update_sql(*cls, d, changed), params).rowcount();
         if (n != 1)
           throw StaleDataError("UPDATE of " + describe(*i) + " matched " + std::to_string(n) +
                                " rows instead of 1: the row was deleted or its key changed since it was loaded");
         // A changed primary key moves the object in the identity map.
-        bool key_changed = std::any_of(entry->second.begin(), entry->second.end(), [&](std::size_t col) {
+        bool key_changed = std::any_of(changed.begin(), changed.end(), [&](std::size_t col) {
           return std::find(cls->primary_key.begin(), cls->primary_key.end(), col) != cls->primary_key.end();
         });
         if (key_changed) {
@@ -332,50 +503,121 @@ void SessionImpl::flush(bool full) {
         if (key_changed) insert_identity(i);
       }
     };
-    auto insert_model = [&](const ClassInfo* cls) {
-      for (auto* i : pending) {
-        if (i->cls != cls) continue;
-        std::vector<bool> included(cls->columns.size(), true);
-        std::vector<Value> values;
-        values.reserve(cls->columns.size());
-        bool server_defaults = false;
-        for (std::size_t col = 0; col < cls->columns.size(); ++col) {
-          auto& info = cls->columns[col];
-          auto& access = *info.access;
-          if (static_cast<int>(col) == cls->autoincrement && access.is_unset(i->object)) {
-            included[col] = false;
-            continue;
-          }
-          Value v = access.get(i->object);
-          if (v.is_null() && info.spec().default_value) {
-            v = *info.spec().default_value;
-            access.set(i->object, v);
-          } else if (v.is_null() && info.spec().server_default) {
-            included[col] = false;  // let the database fill it; read back below
-            server_defaults = true;
-            continue;
-          }
-          values.push_back(std::move(v));
+    auto insert_one = [&](InstanceBase* i) {
+      const ClassInfo* cls = i->cls;
+      for (auto& f : plan.keys)
+        if (!f.done && f.child == i && (!f.parent || key_ready(f.parent))) {
+          copy_foreign_key(f);
+          f.done = true;
         }
-        auto result = c.exec_driver_sql(insert_sql(*cls, d, included), values);
-        if (cls->autoincrement >= 0 && !static_cast<bool>(included[static_cast<std::size_t>(cls->autoincrement)]))
-          cls->columns[static_cast<std::size_t>(cls->autoincrement)].access->set(i->object, Value(result.lastrowid()));
-        i->state = ObjectState::persistent;
-        i->flags &= ~flag_touched;
-        snapshot(i);
-        insert_identity(i);
-        if (server_defaults) i->flags |= flag_expired;
-        hold(inserted, i);
+      std::vector<bool> included(cls->columns.size(), true);
+      std::vector<Value> values;
+      values.reserve(cls->columns.size());
+      bool server_defaults = false;
+      for (std::size_t col = 0; col < cls->columns.size(); ++col) {
+        auto& info = cls->columns[col];
+        auto& access = *info.access;
+        if (static_cast<int>(col) == cls->autoincrement && access.is_unset(i->object)) {
+          included[col] = false;
+          continue;
+        }
+        Value v = access.get(i->object);
+        if (v.is_null() && info.spec().default_value) {
+          v = *info.spec().default_value;
+          access.set(i->object, v);
+        } else if (v.is_null() && info.spec().server_default) {
+          included[col] = false;  // let the database fill it; read back below
+          server_defaults = true;
+          continue;
+        }
+        values.push_back(std::move(v));
       }
+      auto result = c.exec_driver_sql(insert_sql(*cls, d, included), values);
+      if (cls->autoincrement >= 0 && !static_cast<bool>(included[static_cast<std::size_t>(cls->autoincrement)]))
+        cls->columns[static_cast<std::size_t>(cls->autoincrement)].access->set(i->object, Value(result.lastrowid()));
+      i->state = ObjectState::persistent;
+      i->flags &= ~flag_touched;
+      snapshot(i);
+      insert_identity(i);
+      if (server_defaults) i->flags |= flag_expired;
+      hold(inserted, i);
+    };
+    auto insert_model = [&](const ClassInfo* cls) {
+      std::vector<InstanceBase*> mine;
+      for (auto* i : pending)
+        if (i->cls == cls) mine.push_back(i);
+      // Self-referential rows: a parent before its children.
+      std::vector<InstanceBase*> ordered;
+      std::unordered_set<InstanceBase*> placed;
+      std::function<void(InstanceBase*)> place = [&](InstanceBase* i) {
+        if (!placed.insert(i).second) return;
+        for (auto& f : plan.keys)
+          if (f.child == i && f.parent && f.parent->cls == cls && f.parent->state == ObjectState::pending &&
+              std::find(mine.begin(), mine.end(), f.parent) != mine.end())
+            place(f.parent);
+        ordered.push_back(i);
+      };
+      for (auto* i : mine) place(i);
+      for (auto* i : ordered) insert_one(i);
     };
     for (auto* cls : classes) {
-      update_model(cls);
+      std::vector<InstanceBase*> objects;
+      copy_keys(cls, objects);
+      for (auto* i : dirty)
+        if (i->cls == cls) objects.push_back(i);
+      update_objects(std::move(objects));
       insert_model(cls);
+      std::vector<InstanceBase*> late;  // children whose parent of this model was just inserted
+      copy_keys(cls, late);
+      update_objects(std::move(late));
     }
-    // (4) deletes, children first
+    // Foreign keys to parents of a later model (a cycle between models): written now.
+    for (auto* cls : classes) {
+      std::vector<InstanceBase*> late;
+      for (auto& f : plan.keys)
+        if (!f.done && f.child->cls == cls && f.child->state == ObjectState::persistent) {
+          copy_foreign_key(f);
+          f.done = true;
+          late.push_back(f.child);
+        }
+      update_objects(std::move(late));
+    }
+    // Association rows: removed ones, then added ones.
+    auto row_params = [](const AssociationRow& r) {
+      std::vector<Value> params;
+      for (auto col : r.rel->owner_cols) params.push_back(r.owner->cls->columns[col].access->get(r.owner->object));
+      for (auto col : r.rel->target_cols) params.push_back(r.target->cls->columns[col].access->get(r.target->object));
+      return params;
+    };
+    for (auto& r : plan.delete_rows) {
+      auto n = c.exec_driver_sql(association_delete_sql(*r.rel, d), row_params(r)).rowcount();
+      if (n != 1)
+        throw StaleDataError("DELETE statement on table '" + r.rel->secondary->name() +
+                             "' expected to delete 1 row(s); Only " + std::to_string(n) + " were matched.");
+    }
+    for (auto& r : plan.insert_rows) c.exec_driver_sql(association_insert_sql(*r.rel, d), row_params(r));
+    // (4) deletes, children first (within a self-referential model too)
     for (auto it = classes.rbegin(); it != classes.rend(); ++it) {
-      for (auto* i : deleted) {
-        if (i->cls != *it) continue;
+      std::vector<InstanceBase*> mine;
+      for (auto* i : deleted)
+        if (i->cls == *it) mine.push_back(i);
+      std::vector<InstanceBase*> ordered;
+      std::unordered_set<InstanceBase*> placed;
+      std::function<void(InstanceBase*)> place = [&](InstanceBase* i) {
+        if (!placed.insert(i).second) return;
+        for (auto& relp : i->cls->relationships)  // children of i among the deleted go first
+          if (relp->direction == Direction::one_to_many && relp->target == i->cls)
+            for (auto* other : mine) {
+              auto key = parent_key_of(*relp, *other);
+              bool child = !key.empty() && other != i;
+              for (std::size_t k = 0; child && k < key.size(); ++k)
+                child = i->committed[relp->parent_cols[k]] == key[k];
+              if (child) place(other);
+            }
+        ordered.push_back(i);
+      };
+      for (auto* i : mine) place(i);
+      for (auto* i : ordered) {
         std::vector<Value> key;
         for (auto k : i->cls->primary_key) key.push_back(i->committed[k]);
         auto n = c.exec_driver_sql(delete_sql(*i->cls, d), key).rowcount();
@@ -402,12 +644,14 @@ void SessionImpl::flush(bool full) {
     i->state = ObjectState::deleted;
     removed.push_back(i);  // keeps the reference deleted held
   }
+  forget_changes();
   drop_all(std::exchange(pending, {}));
   drop_all(std::exchange(kept, {}));
   release_touched();
 }
 
 void SessionImpl::detach_all() {
+  reset_all_states();
   auto detach = [](InstanceBase* i) {
     i->session = nullptr;
     if (i->state == ObjectState::persistent || i->state == ObjectState::deleted) i->state = ObjectState::detached;
@@ -468,22 +712,8 @@ Session::~Session() {
 }
 
 void Session::add_instance(InstanceBase* i) {
-  auto& s = *impl_;
-  s.check_usable();
   if (!i) throw ArgumentError("add() of a null Ptr");
-  if (i->session == &s) return;
-  if (i->session) throw InvalidRequestError("Object " + i->cls->type_name + " is already attached to another session");
-  if (i->state == ObjectState::transient) {
-    i->session = &s;
-    i->state = ObjectState::pending;
-    i->flags = flag_touched;  // pending objects are written whole: no need to track access
-    s.hold(s.pending, i);
-  } else {
-    if (i->committed.empty()) s.snapshot(i);
-    s.insert_identity(i);  // may throw (the key is taken): the object stays detached
-    i->session = &s;
-    i->state = ObjectState::persistent;
-  }
+  impl_->add(i);
 }
 
 void Session::delete_instance(InstanceBase* i) {
@@ -513,6 +743,16 @@ InstanceBase* Session::get_instance(const ClassInfo& cls, const std::vector<Valu
     return i;
   }
   s.autoflush();
+  if (cls.related) {
+    // Relationships that load eagerly load with get() too (lazy="joined" in the same statement).
+    auto eager = make_plan(cls, {}, nullptr, 0);
+    if (!eager.items.empty()) {
+      std::vector<Expr> terms;
+      for (std::size_t k = 0; k < key.size(); ++k) terms.push_back(column_expr(cls, cls.primary_key[k]) == Expr(key[k]));
+      auto found = QueryCore(&s, cls).filter(and_(std::move(terms))).fetch();
+      return found.empty() ? nullptr : found.front();
+    }
+  }
   auto& conn = s.connection(false);
   auto result = conn.exec_driver_sql(select_by_key_sql(cls, conn.dialect()), key);
   if (!result.next()) return nullptr;
@@ -574,6 +814,7 @@ void Session::rollback() {
   }
   s.conn.reset();
   s.failed = false;
+  s.reset_all_states();
   // Objects added or inserted in the transaction leave the session; deleted
   // ones come back; every other object reloads on next access.
   auto inserted = std::exchange(s.inserted, {});
@@ -627,6 +868,7 @@ void Session::close() {
 }
 
 void Session::expire_all() {
+  impl_->reset_all_states();
   for (auto& [cls, map] : impl_->identity) {
     for (auto& [k, i] : map.by_int) i->flags |= flag_expired;
     for (auto& [k, i] : map.by_values) i->flags |= flag_expired;
@@ -637,6 +879,7 @@ void Session::expire_instance(InstanceBase* i) {
   if (!i || i->session != impl_.get() || i->state != ObjectState::persistent)
     throw InvalidRequestError("expire() of an object that is not persistent in this session");
   i->flags |= flag_expired;
+  impl_->reset_states(i);
 }
 
 void Session::refresh_instance(InstanceBase* i) {
@@ -655,10 +898,12 @@ void Session::expunge_instance(InstanceBase* i) {
     list.erase(it);
     return true;
   };
+  s.reset_states(i);
   bool was_pending = take(s.pending);
   if (i->state == ObjectState::persistent || i->state == ObjectState::deleted) s.erase_identity(i);
   int held = 0;
-  for (auto* list : {&s.pending, &s.deleted, &s.touched, &s.kept, &s.inserted, &s.removed}) held += take(*list) ? 1 : 0;
+  for (auto* list : {&s.pending, &s.deleted, &s.touched, &s.kept, &s.inserted, &s.removed, &s.rel_dirty})
+    held += take(*list) ? 1 : 0;
   held += was_pending ? 1 : 0;
   i->session = nullptr;
   i->state = was_pending ? ObjectState::transient : ObjectState::detached;

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "retort/orm/relationship.hpp"
 #include "retort/orm/session.hpp"
 
 namespace retort::detail {
@@ -68,6 +69,27 @@ class SessionImpl {
 
   void hold(std::vector<InstanceBase*>& list, InstanceBase* i);
   void drop_all(std::vector<InstanceBase*> list);  ///< one reference per entry
+  // Relationships (relationships.cpp)
+  bool flushing = false;                ///< lazy loads inside a flush do not autoflush
+  std::vector<InstanceBase*> rel_dirty;  ///< objects with relationship changes to flush; one reference each
+  std::uint32_t next_origin = 0;         ///< numbers query results for the N+1 detector
+  std::map<std::pair<const RelationshipInfo*, std::uint32_t>, int> lazy_loads;
+
+  /// Adds a transient or detached object (Session::add, and the save-update cascade).
+  void add(InstanceBase* i);
+  /// A relationship state of this session now refers to `i`: keep it alive.
+  void link(InstanceBase* i);
+  void unlink(InstanceBase* i);
+  void note_changed(RelState& state);
+  /// Unloads every relationship state of `i` (SQLAlchemy's expire of relationships).
+  void reset_states(InstanceBase* i);
+  /// Unloads the states of every object the session knows, and forgets their changes.
+  void reset_all_states();
+  /// Loads an unloaded state as its strategy says (lazy load).
+  void load_state(RelState& state);
+  /// Puts loaded rows into a state: its unflushed changes are applied on top.
+  void fill_state(RelState& state, const std::vector<InstanceBase*>& rows);
+
   /// Gives up the references `rekeyed` holds.
   void forget_rekeyed();
   void detach_all();

@@ -1,6 +1,7 @@
 // Per-model SQL, compiled through the core compiler once per dialect and shape.
 #include "orm/statements.hpp"
 
+#include "orm/relationships.hpp"
 #include "retort/core/sql.hpp"
 
 namespace retort::detail {
@@ -55,6 +56,56 @@ const std::string& update_sql(const ClassInfo& cls, const Dialect& d, const std:
 
 const std::string& delete_sql(const ClassInfo& cls, const Dialect& d) {
   return cached(cls, d, "delete", [&] { return delete_(*cls.table).where(key_condition(cls)); });
+}
+
+std::vector<Expr> relationship_order(const RelationshipInfo& rel, const From& target) {
+  std::vector<Expr> keys;
+  for (auto [col, desc] : rel.order_by) {
+    auto c = target.c(rel.target->columns[col].spec().name);
+    keys.push_back(desc ? c.desc() : c.asc());
+  }
+  return keys;
+}
+
+const std::string& lazy_load_sql(const RelationshipInfo& rel, const Dialect& d) {
+  // Keyed on the owner's statements: one relationship name is unique per model.
+  return cached(*rel.owner, d, "lazy/" + rel.name, [&] {
+    const ClassInfo& target = *rel.target;
+    std::vector<Expr> terms;
+    Select s = select(*target.table);
+    if (rel.direction == Direction::many_to_many) {
+      const Table& sec = *rel.secondary;
+      for (std::size_t k = 0; k < rel.secondary_owner.size(); ++k)
+        terms.push_back(bindparam("param_" + std::to_string(k + 1)) == sec.c(rel.secondary_owner[k]));
+      for (std::size_t k = 0; k < rel.secondary_target.size(); ++k)
+        terms.push_back(target.table->c(target.columns[rel.target_cols[k]].spec().name) == sec.c(rel.secondary_target[k]));
+      s = s.select_from(sec);
+    } else {
+      // one-to-many: ? = child.fk; many-to-one: parent.key = ?
+      const auto& remote = rel.direction == Direction::one_to_many ? rel.child_cols : rel.parent_cols;
+      for (std::size_t k = 0; k < remote.size(); ++k)
+        terms.push_back(bindparam("param_" + std::to_string(k + 1)) == target.table->c(target.columns[remote[k]].spec().name));
+    }
+    return s.where(and_(std::move(terms))).order_by(relationship_order(rel, *target.table));
+  });
+}
+
+const std::string& association_insert_sql(const RelationshipInfo& rel, const Dialect& d) {
+  return cached(*rel.owner, d, "assoc-insert/" + rel.name, [&] {
+    Assignments values;
+    for (auto& c : rel.secondary_owner) values.emplace_back(c, bindparam(c));
+    for (auto& c : rel.secondary_target) values.emplace_back(c, bindparam(c));
+    return insert(*rel.secondary).values(std::move(values));
+  });
+}
+
+const std::string& association_delete_sql(const RelationshipInfo& rel, const Dialect& d) {
+  return cached(*rel.owner, d, "assoc-delete/" + rel.name, [&] {
+    std::vector<Expr> terms;
+    for (auto& c : rel.secondary_owner) terms.push_back(rel.secondary->c(c) == bindparam(c));
+    for (auto& c : rel.secondary_target) terms.push_back(rel.secondary->c(c) == bindparam(c));
+    return delete_(*rel.secondary).where(and_(std::move(terms)));
+  });
 }
 
 }  // namespace retort::detail

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "retort/core/dialect.hpp"
+#include "retort/core/sql.hpp"
 #include "retort/orm/mapper.hpp"
 
 namespace retort::detail {
@@ -26,5 +27,15 @@ const std::string& insert_sql(const ClassInfo& cls, const Dialect& d, const std:
 const std::string& update_sql(const ClassInfo& cls, const Dialect& d, const std::vector<std::size_t>& changed);
 /// DELETE WHERE key.
 const std::string& delete_sql(const ClassInfo& cls, const Dialect& d);
+
+/// The lazy load of a relationship: the target's columns WHERE ? = the joining
+/// column (and the association table's join for a many-to-many), in its order.
+const std::string& lazy_load_sql(const RelationshipInfo& rel, const Dialect& d);
+/// INSERT of one association row: the owner's columns, then the target's.
+const std::string& association_insert_sql(const RelationshipInfo& rel, const Dialect& d);
+/// DELETE of association rows WHERE owner columns = ? AND target columns = ?.
+const std::string& association_delete_sql(const RelationshipInfo& rel, const Dialect& d);
+/// The target's columns ordered by the relationship's order_by.
+std::vector<Expr> relationship_order(const RelationshipInfo& rel, const From& target);
 
 }  // namespace retort::detail

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "orm/relationships.hpp"
 #include "retort/core/datetime.hpp"
 
 namespace retort::detail {
@@ -206,18 +207,68 @@ std::optional<Value> column_value(const ColumnSpec& spec, const nlohmann::json& 
 
 }  // namespace
 
-nlohmann::json to_dict(const InstanceBase& instance, const ToDictOptions& options) {
+namespace {
+
+/// The object's columns (filtered at the top level), then the relationships
+/// `include` names, nested; an object already on the path is written as its key only.
+nlohmann::json dict_of(InstanceBase& instance, const std::vector<std::string>& include, const ToDictOptions* filter,
+                       std::vector<const InstanceBase*>& path, int depth, int max_depth) {
   nlohmann::json out = nlohmann::json::object();
-  for (auto& c : instance.cls->columns) {
+  bool cycle = std::find(path.begin(), path.end(), &instance) != path.end();
+  for (std::size_t k = 0; k < instance.cls->columns.size(); ++k) {
+    const auto& c = instance.cls->columns[k];
     const auto& name = c.spec().name;
-    if (!options.only.empty() && !listed(options.only, name)) continue;
-    if (listed(options.exclude, name)) continue;
+    if (cycle && std::find(instance.cls->primary_key.begin(), instance.cls->primary_key.end(), k) ==
+                     instance.cls->primary_key.end())
+      continue;
+    if (filter && !filter->only.empty() && !listed(filter->only, name)) continue;
+    if (filter && listed(filter->exclude, name)) continue;
     out[name] = column_json(c.spec().type, c.access->get(instance.object));
   }
-  if (!options.include.empty())
-    throw ArgumentError("to_dict(include=...) on " + instance.cls->type_name +
-                        ": " + instance.cls->type_name + " has no relationship named '" + options.include.front() + "'");
+  if (cycle || include.empty()) return out;
+  // "pets.toys" and "pets" share "pets": group the rest of each path by its first name.
+  std::vector<std::pair<std::string, std::vector<std::string>>> heads;
+  for (auto& p : include) {
+    auto dot = p.find('.');
+    std::string head = p.substr(0, dot);
+    auto it = std::find_if(heads.begin(), heads.end(), [&](auto& h) { return h.first == head; });
+    if (it == heads.end()) {
+      heads.emplace_back(head, std::vector<std::string>{});
+      it = heads.end() - 1;
+    }
+    if (dot != std::string::npos) it->second.push_back(p.substr(dot + 1));
+  }
+  if (depth >= max_depth)
+    throw ArgumentError("to_dict(include=...) nests deeper than max_depth=" + std::to_string(max_depth) + " at '" +
+                        heads.front().first + "'; raise max_depth or shorten the path");
+  path.push_back(&instance);
+  for (auto& [head, rest] : heads) {
+    const RelationshipInfo* rel = nullptr;
+    try {
+      rel = &relationship_named(*instance.cls, head);
+    } catch (const ArgumentError& e) {
+      throw ArgumentError(std::string("to_dict(include=...): ") + e.what());
+    }
+    auto& state = state_of(&instance, *rel);
+    std::vector<InstanceBase*> related =
+        rel->kind == MemberKind::dynamic ? state.query().fetch() : state.items();
+    if (rel->scalar()) {
+      out[head] = related.empty() ? nlohmann::json(nullptr) : dict_of(*related.front(), rest, nullptr, path, depth + 1, max_depth);
+    } else {
+      auto list = nlohmann::json::array();
+      for (auto* r : related) list.push_back(dict_of(*r, rest, nullptr, path, depth + 1, max_depth));
+      out[head] = std::move(list);
+    }
+  }
+  path.pop_back();
   return out;
+}
+
+}  // namespace
+
+nlohmann::json to_dict(const InstanceBase& instance, const ToDictOptions& options) {
+  std::vector<const InstanceBase*> path;
+  return dict_of(const_cast<InstanceBase&>(instance), options.include, &options, path, 0, options.max_depth);
 }
 
 void assign_from_dict(const ClassInfo& cls, void* object, const nlohmann::json& data, bool partial) {

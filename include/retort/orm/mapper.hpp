@@ -39,10 +39,21 @@ struct Mapping;
 
 template <class T>
 class Mapper;
+class RelationshipBuilder;
 
 namespace detail {
 
 struct InstanceBase;
+struct RelationshipSpec;
+struct RelationshipInfo;
+
+/// The class of a pointer to member: `Owner` for `Collection<Pet> Owner::*`.
+template <class P>
+struct member_class;
+template <class T, class M>
+struct member_class<M T::*> {
+  using type = T;
+};
 
 template <class M>
 struct optional_value {
@@ -152,8 +163,17 @@ struct ClassInfo {
   int autoincrement = -1;                ///< the column the database generates, or -1
   InstanceBase* (*create)() = nullptr;   ///< a new default-constructed instance
   std::shared_ptr<ClassStatements> statements;
+  /// As declared by Mapper::relationship, then resolved when the registry configures.
+  std::vector<std::unique_ptr<RelationshipSpec>> relationship_specs;
+  /// Declared ones first, then those backrefs of other models created here.
+  std::vector<std::unique_ptr<RelationshipInfo>> relationships;
+  bool related = false;         ///< has relationships: objects bind their states on creation
+  bool relationships_configured = false;
+  std::size_t backref_slots = 0;  ///< states of backref-created relationships per object
+  std::string config_error;     ///< why configuring its relationships failed (thrown on use)
 
-  explicit ClassInfo(std::type_index t) : type(t) {}
+  explicit ClassInfo(std::type_index t);
+  ~ClassInfo();
   /// The column mapped to this member, or MappingError naming the model.
   std::size_t column_of(const MemberKey& key, const std::type_info& type) const;
   /// The column of this name, or ArgumentError listing the model's columns.
@@ -213,6 +233,11 @@ class Mapper {
     info_.columns.push_back(std::move(c));
     return info_.columns.back().column;
   }
+
+  /// A relationship held in `member`: Collection<U> (one-to-many, many-to-many),
+  /// Ref<U> (many-to-one, one-to-one) or Dynamic<U>. Defined in relationship.hpp.
+  template <class M>
+  RelationshipBuilder relationship(M T::*member, std::string name);
 
   /// A table-level constraint or index: UniqueConstraint, CheckConstraint, Index, ...
   Mapper& constraint(TableItem item) {

@@ -42,6 +42,7 @@ struct ToDictOptions {
 namespace detail {
 
 class SessionImpl;
+struct ExtraStates;
 template <class J, class T>
 struct ToDict;  // defined in retort/orm/to_dict.hpp
 
@@ -58,13 +59,21 @@ struct InstanceBase {
   std::uint32_t refs = 0;
   ObjectState state = ObjectState::transient;
   std::uint8_t flags = 0;
+  /// Relationship states that refer to this object; while any do, the session holds a reference.
+  std::uint32_t links = 0;
+  /// The query result this object was loaded by (the N+1 detector groups lazy loads by it).
+  std::uint32_t origin = 0;
   std::vector<Value> committed;  ///< column values as last loaded or flushed (dirty checking)
+  ExtraStates* extra = nullptr;  ///< states of the relationships backrefs created on this model
 
   InstanceBase() = default;
   InstanceBase(const InstanceBase&) = delete;
   InstanceBase& operator=(const InstanceBase&) = delete;
-  virtual ~InstanceBase() = default;
+  virtual ~InstanceBase();
 };
+
+/// Points the relationship members of a new object at it.
+void bind_relationships(InstanceBase* instance);
 
 template <class T>
 struct Instance final : InstanceBase {
@@ -76,6 +85,7 @@ struct Instance final : InstanceBase {
   void init() {
     cls = &retort::class_info<T>();
     object = &value;
+    if (cls->related) bind_relationships(this);
   }
 };
 

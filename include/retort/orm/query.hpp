@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "retort/core/sql.hpp"
+#include "retort/orm/loading.hpp"
 #include "retort/orm/mapper.hpp"
 #include "retort/orm/ptr.hpp"
 
@@ -76,6 +77,13 @@ class QueryCore {
   QueryCore limit(std::int64_t n) const;
   QueryCore offset(std::int64_t n) const;
   QueryCore distinct() const;
+  /// JOINs the target of relationship `name` (by its foreign key), for filters on its columns.
+  QueryCore join(std::string_view name) const;
+  QueryCore options(const std::vector<LoadOption>& options) const;
+  /// Objects related to `object` through `rel` (a relationship of object's model, targeting this one).
+  QueryCore with_parent(const RelationshipInfo& rel, InstanceBase* object) const;
+  /// Objects whose relationship `name` refers to (or contains) `object`.
+  QueryCore filter_related(std::string_view name, InstanceBase* object) const;
 
   /// Runs the SELECT (after autoflush) and returns the objects, each once per row.
   std::vector<InstanceBase*> fetch() const;
@@ -88,6 +96,9 @@ class QueryCore {
   SessionImpl* session_;
   const ClassInfo* cls_;
   Select select_;
+  bool limited_ = false;  ///< has LIMIT or OFFSET: joined eager loads wrap it in a subquery
+  std::vector<std::vector<std::pair<std::string, Lazy>>> options_;
+  std::vector<const RelationshipInfo*> joins_;
 };
 
 }  // namespace detail
@@ -124,6 +135,22 @@ class Query {
   Query limit(std::int64_t n) const { return Query(core_.limit(n)); }
   Query offset(std::int64_t n) const { return Query(core_.offset(n)); }
   Query distinct() const { return Query(core_.distinct()); }
+  /// Loader options: `options(selectinload(&Owner::pets), joinedload("owner"))`.
+  template <class... O>
+  Query options(const LoadOption& first, const O&... rest) const {
+    return Query(core_.options({first, rest...}));
+  }
+  /// JOINs a relationship's target so filters can use its columns: `join(&Owner::pets)` or `join("owner")`.
+  Query join(std::string_view relationship) const { return Query(core_.join(relationship)); }
+  template <class U, class M>
+  Query join(M U::*relationship) const {
+    return join(LoadOption::name_of(relationship));
+  }
+  /// Objects whose relationship `name` refers to `object`: `filter_by("owner", ann)`.
+  template <class U>
+  Query filter_by(std::string_view relationship, const Ptr<U>& object) const {
+    return Query(core_.filter_related(relationship, object.instance()));
+  }
 
   std::vector<Ptr<T>> all() const { return wrap(core_.fetch()); }
   /// The first object, or a null Ptr (adds LIMIT 1).

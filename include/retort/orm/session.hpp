@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,9 +28,17 @@
 
 namespace retort {
 
+/// What the N+1 detector does when lazy loads of one relationship repeat
+/// across the objects of one query result.
+enum class NPlusOne : std::uint8_t { off, log, raise };
+
 struct SessionOptions {
   bool autoflush = true;         ///< flush before each query and lazy load
   bool expire_on_commit = true;  ///< reload objects on their next access after commit
+  /// Beyond SQLAlchemy: flag the N+1 pattern (see NPlusOne).
+  NPlusOne n_plus_one = NPlusOne::off;
+  /// Where NPlusOne::log writes (default: standard error).
+  std::function<void(const std::string&)> n_plus_one_log;
 };
 
 namespace detail {
