@@ -268,6 +268,8 @@ void RelState::assign(InstanceBase* x) {
     check_target(*this, x);
     cascade_add(*this, x);
   }
+  // A one-to-one's old child must be known to lose its foreign key: load it (SQLAlchemy does too).
+  if (!loaded_ && info_->direction == Direction::one_to_many) (void)items();
   InstanceBase* old = known_target(*this);
   if (loaded_ && old == x) return;
   set_scalar(*this, x);

@@ -285,8 +285,18 @@ bool key_ready(const InstanceBase* i) { return i->state == ObjectState::persiste
 void copy_foreign_key(const ForeignKeyCopy& f) {
   auto& rel = *f.rel;
   for (std::size_t k = 0; k < rel.child_cols.size(); ++k) {
+    auto& column = f.child->cls->columns[rel.child_cols[k]];
+    if (!f.parent && !column.spec().is_nullable()) {
+      // A plain member cannot hold NULL: say what SQLAlchemy's NOT NULL failure means, and the fix.
+      std::string name = f.child->cls->table_name + "." + column.spec().name;
+      throw IntegrityError("NOT NULL constraint failed: " + name + ": " + describe(*f.child) + " would lose its " +
+                               rel.parent().type_name + " (" + rel.qualified() +
+                               "); delete it with its parent (cascade(\"all, delete-orphan\")), or let the database "
+                               "do it (passive_deletes() with ON DELETE CASCADE)",
+                           ErrorDetails{.sqlstate = "23502", .constraint = name, .code = "integrity"});
+    }
     Value v = f.parent ? f.parent->cls->columns[rel.parent_cols[k]].access->get(f.parent->object) : Value();
-    f.child->cls->columns[rel.child_cols[k]].access->set(f.child->object, v);
+    column.access->set(f.child->object, v);
   }
 }
 
@@ -466,12 +476,14 @@ void SessionImpl::flush(bool full) {
         if (f.parent && !key_ready(f.parent)) continue;
         copy_foreign_key(f);
         f.done = true;
-        if (considered.insert(f.child).second) touched_children.push_back(f.child);
+        touched_children.push_back(f.child);
       }
     };
     // (3) per model, parents first: UPDATEs (by key), then INSERTs (in add order),
     // as SQLAlchemy orders them, so a value freed by an update can be inserted.
     auto update_objects = [&](std::vector<InstanceBase*> objects) {
+      std::sort(objects.begin(), objects.end());
+      objects.erase(std::unique(objects.begin(), objects.end()), objects.end());
       std::vector<std::pair<InstanceBase*, std::vector<std::size_t>>> changes;
       for (auto* i : objects) {
         auto changed = changed_columns(i);
