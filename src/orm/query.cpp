@@ -98,6 +98,7 @@ QueryCore QueryCore::options(const std::vector<LoadOption>& options) const {
 
 QueryCore QueryCore::with_parent(const RelationshipInfo& rel, InstanceBase* object) const {
   if (!object) null_access();
+  if (object->flags & flag_expired) on_access(object);  // its key is read below
   if (rel.target != cls_ || object->cls != rel.owner)
     throw ArgumentError("with_parent: " + rel.qualified() + " does not relate " + object->cls->type_name + " to " +
                         cls_->type_name);
@@ -135,6 +136,7 @@ QueryCore QueryCore::filter_related(std::string_view name, InstanceBase* object)
     for (auto c : rel.child_cols) terms.push_back(column_of(me, *cls_, c).is_null());
     return filter(and_(std::move(terms)));
   }
+  if (object->flags & flag_expired) on_access(object);  // its key is read below
   if (object->cls != rel.target)
     throw ArgumentError("filter_by(\"" + std::string(name) + "\"): " + rel.qualified() + " refers to " +
                         rel.target->type_name + " objects, not " + object->cls->type_name);

@@ -134,6 +134,11 @@ void check_attached(const RelState& s) {
   if (s.owner_ && !s.owner_->session && s.owner_->state != ObjectState::transient) not_in_session(s);
 }
 
+/// An expired owner is reloaded first: its key and foreign keys are read below.
+void refresh_owner(const RelState& s) {
+  if (s.owner_ && (s.owner_->flags & flag_expired)) on_access(s.owner_);
+}
+
 }  // namespace
 
 void not_in_session(const RelState& s) {
@@ -184,6 +189,7 @@ RelState::~RelState() {
 
 const std::vector<InstanceBase*>& RelState::items() const {
   if (unbound(*this)) return unbound_;
+  if (!loaded_) refresh_owner(*this);
   auto& self = const_cast<RelState&>(*this);
   if (!loaded_) {
     if (!owner_->session) not_in_session(*this);
@@ -198,6 +204,7 @@ InstanceBase* RelState::target() const {
 }
 
 void RelState::append(InstanceBase* x) {
+  refresh_owner(*this);
   if (!owner_ || unbound(*this)) {
     if (!x) throw ArgumentError("a null Ptr cannot be appended to a relationship");
     hold_ref(x);
@@ -227,6 +234,7 @@ void RelState::append(InstanceBase* x) {
 }
 
 void RelState::remove(InstanceBase* x) {
+  refresh_owner(*this);
   if (!owner_ || unbound(*this)) {
     auto it = std::find(unbound_.begin(), unbound_.end(), x);
     if (it == unbound_.end()) throw ArgumentError("remove(): the object is not in this collection");
@@ -253,6 +261,7 @@ void RelState::remove(InstanceBase* x) {
 }
 
 void RelState::assign(InstanceBase* x) {
+  refresh_owner(*this);
   if (!owner_ || unbound(*this)) {
     for (auto* i : std::exchange(unbound_, {})) drop_ref(i);
     if (x) {
