@@ -1,11 +1,22 @@
 # Fails when a ```cpp block of a docs/*.md page is not, line for line (leading
 # spaces ignored), part of one of the programs in docs/examples/: the guide
 # shows only code that is compiled and run.
+# A file's lines as a CMake list. ';', '[' and ']' would split or join list
+# elements, so they are replaced by placeholders on every side compared.
+function(read_lines path out)
+  file(READ ${path} text)
+  string(REPLACE ";" "<semicolon>" text "${text}")
+  string(REPLACE "[" "<lbracket>" text "${text}")
+  string(REPLACE "]" "<rbracket>" text "${text}")
+  string(REPLACE "\n" ";" text "${text}")
+  set(${out} "${text}" PARENT_SCOPE)
+endfunction()
+
 file(GLOB pages ${DOCS_DIR}/*.md)
 file(GLOB programs ${DOCS_DIR}/examples/*.cpp)
 set(corpus "")
 foreach(p ${programs})
-  file(STRINGS ${p} lines)
+  read_lines(${p} lines)
   foreach(l IN LISTS lines)
     string(STRIP "${l}" l)
     string(APPEND corpus "${l}\n")
@@ -13,7 +24,7 @@ foreach(p ${programs})
 endforeach()
 set(failures 0)
 foreach(page ${pages})
-  file(STRINGS ${page} lines)
+  read_lines(${page} lines)
   set(in_block OFF)
   set(block "")
   foreach(l IN LISTS lines)
