@@ -316,6 +316,7 @@ static void plan_relationships(SessionImpl& s, FlushPlan& plan) {
     if (x->state == ObjectState::pending) {  // never written: just leaves the session
       auto it = std::find(s.pending.begin(), s.pending.end(), x);
       if (it != s.pending.end()) {
+        s.reset_states(x);
         s.pending.erase(it);
         x->state = ObjectState::transient;
         x->session = nullptr;
@@ -808,6 +809,7 @@ void Session::commit() {
   }
   s.conn.reset();
   auto removed = std::exchange(s.removed, {});
+  for (auto* i : removed) s.reset_states(i);  // deleted: what they referred to is let go
   for (auto* i : removed) {
     i->state = ObjectState::detached;
     i->session = nullptr;

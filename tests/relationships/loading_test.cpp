@@ -187,7 +187,7 @@ TEST_P(Counts, ChainedOptionsLoadEachLevel) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Parents, Counts, ::testing::Values(3, 1200),
-                         [](const ::testing::TestParamInfo<int>& info) { return "N" + std::to_string(info.param); });
+                         [](const ::testing::TestParamInfo<int>& param) { return "N" + std::to_string(param.param); });
 
 // ---- statement shapes ------------------------------------------------------------------------
 
