@@ -142,7 +142,7 @@ class Loader {
   void finish() {
     for (auto* st : std::exchange(order_, {})) {
       auto rows = std::move(gathered_[st]);
-      if (st->info_->scalar() && rows.size() > 1) rows.resize(1);
+      if (st->info_->scalar() && rows.size() > 1) rows.erase(rows.begin() + 1, rows.end());
       s_.fill_state(*st, rows);
     }
     gathered_.clear();

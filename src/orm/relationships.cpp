@@ -478,7 +478,7 @@ void SessionImpl::load_state(RelState& s) {
   if (rel.scalar() && rows.size() > 1 && rel.direction == Direction::one_to_many)
     std::cerr << "retort: Multiple rows returned with uselist=false for lazily-loaded attribute '" << rel.qualified()
               << "'\n";
-  if (rel.scalar() && rows.size() > 1) rows.resize(1);
+  if (rel.scalar() && rows.size() > 1) rows.erase(rows.begin() + 1, rows.end());
   fill_state(s, rows);
   // The children's reverse side is known without SQL now.
   if (rel.partner && rel.partner->scalar() && rel.direction == Direction::one_to_many)
