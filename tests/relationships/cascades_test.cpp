@@ -176,6 +176,21 @@ TEST_F(Cascades, ReplacingAOneToOneChildNullsTheOldOne) {
   EXPECT_EQ(fresh.get<Citizen>(1)->passport->number, "B2");
 }
 
+TEST_F(Cascades, ABackrefWithUselistFalseIsOneToOne) {
+  r::Session s(engine());
+  auto a1 = s.add(Seat{.code = "A1"});
+  auto first = s.add(Ticket{});
+  auto second = s.add(Ticket{});
+  first->seat = a1;
+  EXPECT_EQ(r::backref<&Ticket::seat>(a1).get(), first);
+  r::backref<&Ticket::seat>(a1) = second;  // the seat changes hands: the first ticket loses it
+  EXPECT_FALSE(first->seat);
+  EXPECT_EQ(second->seat.get(), a1);
+  EXPECT_THROW(r::backref<&Ticket::seat>(a1).append(first), r::InvalidRequestError);  // a reference, not a list
+  s.commit();
+  EXPECT_EQ(rows("SELECT id, seat_id FROM ticket ORDER BY id"), (Rows{{r::Value(1), r::Value()}, {r::Value(2), r::Value(1)}}));
+}
+
 TEST_F(Cascades, SelfReferentialRowsAreInsertedParentsFirstAndDeletedChildrenFirst) {
   r::Session s(engine());
   auto leaf = s.add(Category{.name = "leaf"});  // added before its parent

@@ -105,6 +105,17 @@ struct Passport {
   std::optional<std::int64_t> citizen_id;
 };
 
+// One-to-one from the child's side: a many-to-one whose backref is a reference.
+struct Seat {
+  std::int64_t id = 0;
+  std::string code;
+};
+struct Ticket {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> seat_id;
+  r::Ref<Seat> seat;  // backref "ticket", uselist = false
+};
+
 // Cascades: delete + delete-orphan; passive_deletes with ON DELETE CASCADE; NOT NULL children.
 struct Book;
 struct Author {
@@ -299,6 +310,22 @@ struct retort::Mapping<rel::Passport> {
     m.column(&rel::Passport::id, "id").primary_key();
     m.column(&rel::Passport::number, "number", String(20));
     m.column(&rel::Passport::citizen_id, "citizen_id").foreign_key("citizen.id").unique();
+  }
+};
+
+template <>
+struct retort::Mapping<rel::Seat> {
+  static void map(Mapper<rel::Seat>& m) {
+    m.column(&rel::Seat::id, "id").primary_key();
+    m.column(&rel::Seat::code, "code", String(10));
+  }
+};
+template <>
+struct retort::Mapping<rel::Ticket> {
+  static void map(Mapper<rel::Ticket>& m) {
+    m.column(&rel::Ticket::id, "id").primary_key();
+    m.column(&rel::Ticket::seat_id, "seat_id").foreign_key("seat.id").unique();
+    m.relationship(&rel::Ticket::seat, "seat").backref("ticket", {.uselist = false});
   }
 };
 

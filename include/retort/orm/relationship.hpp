@@ -208,6 +208,10 @@ class Dynamic : public detail::RelState {
   void remove(const Ptr<T>& p) { RelState::remove(p.instance()); }
 };
 
+/// SQLAlchemy 2.0's name for the same idea: a collection that never loads implicitly.
+template <class T>
+using WriteOnly = Dynamic<T>;
+
 /// The attribute a backref created on a model that does not declare it: a
 /// reference or a collection, as the forward side's direction makes it.
 template <class T>
