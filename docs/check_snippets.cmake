@@ -1,16 +1,7 @@
 # Fails when a ```cpp block of a docs/*.md page is not, line for line (leading
 # spaces ignored), part of one of the programs in docs/examples/: the guide
 # shows only code that is compiled and run.
-# A file's lines as a CMake list. ';', '[' and ']' would split or join list
-# elements, so they are replaced by placeholders on every side compared.
-function(read_lines path out)
-  file(READ ${path} text)
-  string(REPLACE ";" "<semicolon>" text "${text}")
-  string(REPLACE "[" "<lbracket>" text "${text}")
-  string(REPLACE "]" "<rbracket>" text "${text}")
-  string(REPLACE "\n" ";" text "${text}")
-  set(${out} "${text}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/read_lines.cmake)
 
 file(GLOB pages ${DOCS_DIR}/*.md)
 file(GLOB programs ${DOCS_DIR}/examples/*.cpp)

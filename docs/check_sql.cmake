@@ -1,24 +1,13 @@
 # Fails when a ```sql block of PAGE is not, line for line, part of what the
 # program EXAMPLE prints: the SQL on a page is captured from the engine's
 # echo, never written by hand.
-# A file's lines as a CMake list. ';', '[' and ']' would split or join list
-# elements, so they are replaced by placeholders on every side compared.
-function(read_lines path out)
-  file(READ ${path} text)
-  string(REPLACE ";" "<semicolon>" text "${text}")
-  string(REPLACE "[" "<lbracket>" text "${text}")
-  string(REPLACE "]" "<rbracket>" text "${text}")
-  string(REPLACE "\n" ";" text "${text}")
-  set(${out} "${text}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/read_lines.cmake)
 
 execute_process(COMMAND ${EXAMPLE} OUTPUT_VARIABLE output RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${EXAMPLE} failed (${rc})")
 endif()
-string(REPLACE ";" "<semicolon>" output "${output}")
-string(REPLACE "[" "<lbracket>" output "${output}")
-string(REPLACE "]" "<rbracket>" output "${output}")
+escape_list_chars(output)
 read_lines(${PAGE} lines)
 set(in_block OFF)
 set(block "")

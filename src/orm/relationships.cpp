@@ -20,15 +20,6 @@ namespace retort::detail {
 
 namespace {
 
-std::string describe_owner(const InstanceBase& i) {
-  std::string key;
-  for (auto k : i.cls->primary_key) {
-    if (!key.empty()) key += ", ";
-    key += i.cls->columns[k].access->get(i.object).repr();
-  }
-  return "<" + i.cls->type_name + " " + key + ">";
-}
-
 SessionImpl* session_of(const RelState& s) { return s.owner_ ? s.owner_->session : nullptr; }
 
 /// A state whose owner is not in a session keeps what it is given in
@@ -114,10 +105,10 @@ void cascade_add(RelState& s, InstanceBase* x) {
   auto* session = session_of(s);
   if (x->session == session) return;
   if (x->session)
-    throw InvalidRequestError("Object " + describe_owner(*x) + " is attached to another session; it cannot join " +
+    throw InvalidRequestError("Object " + describe(*x) + " is attached to another session; it cannot join " +
                               s.info_->qualified() + " of an object in this one (use merge() to copy it)");
   if (!s.info_->cascade.save_update)
-    throw InvalidRequestError("Object " + describe_owner(*x) + " is not in the session, and " + s.info_->qualified() +
+    throw InvalidRequestError("Object " + describe(*x) + " is not in the session, and " + s.info_->qualified() +
                               " has no save-update cascade; add() it first");
   session->add(x);
 }
@@ -142,7 +133,7 @@ void refresh_owner(const RelState& s) {
 }  // namespace
 
 void not_in_session(const RelState& s) {
-  throw InvalidRequestError("Parent instance " + describe_owner(*s.owner_) +
+  throw InvalidRequestError("Parent instance " + describe(*s.owner_) +
                             " is not bound to a Session; lazy load operation of attribute '" + s.info_->name +
                             "' cannot proceed (relationships are unloaded when the session closes: read them before, "
                             "or load the object in a new session)");
@@ -246,8 +237,8 @@ void RelState::remove(InstanceBase* x) {
   check_target(*this, x);
   if (info_->scalar()) throw InvalidRequestError("relationship " + info_->qualified() + " refers to one object: assign nullptr instead of remove()");
   if (loaded_ && std::find(items_.begin(), items_.end(), x) == items_.end())
-    throw ArgumentError("remove(): " + describe_owner(*x) + " is not in " + info_->qualified() + " of " +
-                        describe_owner(*owner_));
+    throw ArgumentError("remove(): " + describe(*x) + " is not in " + info_->qualified() + " of " +
+                        describe(*owner_));
   pull_item(*this, x);
   if (auto* partner = info_->partner) {
     auto& other = state_of(x, *partner);
@@ -368,7 +359,7 @@ void SessionImpl::reset_all_states() {
 void SessionImpl::add(InstanceBase* i) {
   check_usable();
   if (i->session == this) return;
-  if (i->session) throw InvalidRequestError("Object " + describe_owner(*i) + " is already attached to another session");
+  if (i->session) throw InvalidRequestError("Object " + describe(*i) + " is already attached to another session");
   if (i->state == ObjectState::transient) {
     i->session = this;
     i->state = ObjectState::pending;

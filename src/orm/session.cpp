@@ -31,15 +31,6 @@ namespace detail {
 
 namespace {
 
-std::string describe(const InstanceBase& i) {
-  std::string key;
-  for (auto k : i.cls->primary_key) {
-    if (!key.empty()) key += ", ";
-    key += i.cls->columns[k].access->get(i.object).repr();
-  }
-  return "<" + i.cls->type_name + " " + key + ">";
-}
-
 bool is_int_key(const std::vector<Value>& key) {
   return key.size() == 1 && key[0].kind() == Value::Kind::integer;
 }
@@ -62,6 +53,15 @@ std::vector<const ClassInfo*> dependency_order(std::vector<const ClassInfo*> cla
 }
 
 }  // namespace
+
+std::string describe(const InstanceBase& i) {
+  std::string key;
+  for (auto k : i.cls->primary_key) {
+    if (!key.empty()) key += ", ";
+    key += i.cls->columns[k].access->get(i.object).repr();
+  }
+  return "<" + i.cls->type_name + " " + key + ">";
+}
 
 // ---- references and lifetime --------------------------------------------------------
 
@@ -390,6 +390,19 @@ static void plan_relationships(SessionImpl& s, FlushPlan& plan) {
   std::erase_if(plan.insert_rows, [&](const AssociationRow& r) { return doomed.count(r.owner) || doomed.count(r.target); });
 }
 
+void SessionImpl::fail_flush() {
+  // (I2): nothing of a failed flush stays in the database.
+  if (tx) {
+    try {
+      tx->rollback();
+    } catch (...) {
+      // the connection is dropped with the transaction
+    }
+    tx.reset();
+  }
+  failed = true;
+}
+
 void SessionImpl::flush(bool full) {
   check_usable();
   if (flushing) return;
@@ -404,14 +417,7 @@ void SessionImpl::flush(bool full) {
     try {
       plan_relationships(*this, plan);
     } catch (...) {
-      if (tx) {
-        try {
-          tx->rollback();
-        } catch (...) {
-        }
-        tx.reset();
-      }
-      failed = true;
+      fail_flush();
       throw;
     }
   }
@@ -640,15 +646,7 @@ void SessionImpl::flush(bool full) {
       }
     }
   } catch (...) {
-    // (I2): nothing of a failed flush stays in the database.
-    if (tx) {
-      try {
-        tx->rollback();
-      } catch (...) {
-      }
-      tx.reset();
-    }
-    failed = true;
+    fail_flush();
     throw;
   }
 

@@ -19,6 +19,9 @@ struct ClassIdentityMap {
   std::map<std::vector<Value>, InstanceBase*> by_values;
 };
 
+/// `<Owner 1>`: an object as error messages name it.
+std::string describe(const InstanceBase& i);
+
 class SessionImpl {
  public:
   SessionImpl(Engine e, SessionOptions o) : engine(std::move(e)), options(o) {}
@@ -48,6 +51,8 @@ class SessionImpl {
   void check_usable() const;
   void autoflush();
   void flush(bool full);
+  /// Rolls the transaction back after a failed flush; the session needs rollback() next.
+  void fail_flush();
 
   // Identity map
   InstanceBase* find(const ClassInfo& cls, const std::vector<Value>& key) const;

@@ -130,16 +130,19 @@ class RelState {
 
 }  // namespace detail
 
-/// A one-to-many or many-to-many collection (SQLAlchemy's list relationship).
+namespace detail {
+
+/// The typed operations of every relationship member, written once; each
+/// member type makes public the ones that fit it.
 template <class T>
-class Collection : public detail::RelState {
+class TypedState : public RelState {
  public:
   class iterator {
    public:
     using value_type = Ptr<T>;
     using difference_type = std::ptrdiff_t;
     iterator() = default;
-    explicit iterator(std::vector<detail::InstanceBase*>::const_iterator it) : it_(it) {}
+    explicit iterator(std::vector<InstanceBase*>::const_iterator it) : it_(it) {}
     Ptr<T> operator*() const { return Ptr<T>(*it_); }
     iterator& operator++() {
       ++it_;
@@ -153,10 +156,11 @@ class Collection : public detail::RelState {
     bool operator==(const iterator& o) const { return it_ == o.it_; }
 
    private:
-    std::vector<detail::InstanceBase*>::const_iterator it_;
+    std::vector<InstanceBase*>::const_iterator it_;
   };
 
-  /// Loads the collection on first use (as its strategy says).
+ protected:
+  // As a collection: loaded on first use, as the relationship's strategy says.
   iterator begin() const { return iterator(items().begin()); }
   iterator end() const { return iterator(items_.end()); }
   std::size_t size() const { return items().size(); }
@@ -170,42 +174,59 @@ class Collection : public detail::RelState {
   /// Adds `p` (and, by the save-update cascade, to the owner's session); the other side follows.
   void append(const Ptr<T>& p) { RelState::append(p.instance()); }
   void remove(const Ptr<T>& p) { RelState::remove(p.instance()); }
-  using RelState::clear;
-};
 
-/// A many-to-one or one-to-one reference (SQLAlchemy's scalar relationship).
-template <class T>
-class Ref : public detail::RelState {
- public:
-  /// The related object, loaded on first use; null when there is none.
+  // As a reference: the related object, loaded on first use; null when there is none.
   Ptr<T> get() const { return Ptr<T>(target()); }
   T* operator->() const { return get().operator->(); }
   explicit operator bool() const { return target() != nullptr; }
   bool operator==(const Ptr<T>& p) const { return target() == p.instance(); }
+  void set(InstanceBase* p) { assign(p); }
+};
+
+}  // namespace detail
+
+/// A one-to-many or many-to-many collection (SQLAlchemy's list relationship).
+template <class T>
+class Collection : public detail::TypedState<T> {
+  using Base = detail::TypedState<T>;
+
+ public:
+  using typename Base::iterator;
+  using Base::begin, Base::end, Base::size, Base::empty, Base::operator[], Base::contains, Base::to_vector,
+      Base::append, Base::remove, Base::clear;
+};
+
+/// A many-to-one or one-to-one reference (SQLAlchemy's scalar relationship).
+template <class T>
+class Ref : public detail::TypedState<T> {
+  using Base = detail::TypedState<T>;
+
+ public:
+  using Base::get, Base::operator->, Base::operator bool, Base::operator==;
   Ref& operator=(const Ptr<T>& p) {
-    assign(p.instance());
+    this->set(p.instance());
     return *this;
   }
   Ref& operator=(std::nullptr_t) {
-    assign(nullptr);
+    this->set(nullptr);
     return *this;
   }
-  using RelState::operator=;
 };
 
 /// A relationship that is a query (lazy="dynamic"): nothing loads on access;
 /// filter, count and paginate run SQL; append and remove are written at flush.
 template <class T>
-class Dynamic : public detail::RelState {
+class Dynamic : public detail::TypedState<T> {
+  using Base = detail::TypedState<T>;
+
  public:
-  Query<T> query() const { return Query<T>(RelState::query()); }
+  using Base::append, Base::remove;
+  Query<T> query() const { return Query<T>(detail::RelState::query()); }
   Query<T> filter(const Expr& condition) const { return query().filter(condition); }
   Query<T> order_by(std::vector<Expr> keys) const { return query().order_by(std::move(keys)); }
   std::vector<Ptr<T>> all() const { return query().all(); }
   std::int64_t count() const { return query().count(); }
   Pagination<T> paginate(std::int64_t page, std::int64_t per_page = 20) const { return query().paginate(page, per_page); }
-  void append(const Ptr<T>& p) { RelState::append(p.instance()); }
-  void remove(const Ptr<T>& p) { RelState::remove(p.instance()); }
 };
 
 /// SQLAlchemy 2.0's name for the same idea: a collection that never loads implicitly.
@@ -213,36 +234,25 @@ template <class T>
 using WriteOnly = Dynamic<T>;
 
 /// The attribute a backref created on a model that does not declare it: a
-/// reference or a collection, as the forward side's direction makes it.
+/// reference (the backref of a one-to-many) or a collection (of a
+/// many-to-one or many-to-many), as the forward side's direction makes it.
 template <class T>
-class Backref : public detail::RelState {
+class Backref : public detail::TypedState<T> {
+  using Base = detail::TypedState<T>;
+
  public:
-  // As a reference (the backref of a one-to-many):
-  Ptr<T> get() const { return Ptr<T>(target()); }
+  using typename Base::iterator;
+  using Base::begin, Base::end, Base::size, Base::empty, Base::operator[], Base::contains, Base::append, Base::remove;
+  using Base::get, Base::operator->, Base::operator bool, Base::operator==;
   operator Ptr<T>() const { return get(); }  // NOLINT: reads as the referenced object
-  T* operator->() const { return get().operator->(); }
-  explicit operator bool() const { return target() != nullptr; }
-  bool operator==(const Ptr<T>& p) const { return target() == p.instance(); }
   Backref& operator=(const Ptr<T>& p) {
-    assign(p.instance());
+    this->set(p.instance());
     return *this;
   }
   Backref& operator=(std::nullptr_t) {
-    assign(nullptr);
+    this->set(nullptr);
     return *this;
   }
-  // As a collection (the backref of a many-to-many or many-to-one):
-  typename Collection<T>::iterator begin() const { return typename Collection<T>::iterator(items().begin()); }
-  typename Collection<T>::iterator end() const { return typename Collection<T>::iterator(items_.end()); }
-  std::size_t size() const { return items().size(); }
-  bool empty() const { return items().empty(); }
-  Ptr<T> operator[](std::size_t i) const { return Ptr<T>(items().at(i)); }
-  bool contains(const Ptr<T>& p) const {
-    auto& v = items();
-    return std::find(v.begin(), v.end(), p.instance()) != v.end();
-  }
-  void append(const Ptr<T>& p) { RelState::append(p.instance()); }
-  void remove(const Ptr<T>& p) { RelState::remove(p.instance()); }
 };
 
 /// Declares a relationship; every option returns the builder for chaining.
