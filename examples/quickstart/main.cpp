@@ -1,5 +1,6 @@
-// The quickstart: DATABASE_URL from .env, two models, a session that adds,
-// commits and queries them, and to_dict to print them as JSON.
+// The quickstart: DATABASE_URL from .env, two models related by a backref,
+// a session that adds, commits and queries them (the pets loaded with one
+// extra statement), and to_dict to print them as JSON.
 //
 // Run it from examples/quickstart (where its .env is):
 //   ../../build/release/examples/quickstart
@@ -10,9 +11,11 @@
 
 namespace r = retort;
 
+struct Pet;
 struct Owner {
   std::int64_t id = 0;
   std::string name;
+  r::Collection<Pet> pets;  // pets = db.relationship('Pet', backref='owner')
 };
 
 struct Pet {
@@ -27,6 +30,7 @@ struct r::Mapping<Owner> {
   static void map(r::Mapper<Owner>& m) {
     m.column(&Owner::id, "id").primary_key();
     m.column(&Owner::name, "name", r::String(50)).unique();
+    m.relationship(&Owner::pets, "pets").order_by({"name"}).backref("owner");
   }
 };
 
@@ -49,19 +53,13 @@ int main() try {
   auto ann = s.query<Owner>().filter(r::col(&Owner::name) == "Ann").first();
   if (!ann) {
     ann = s.add(Owner{.name = "Ann"});
-    s.flush();  // INSERT: ann->id is known from here on
-    s.add(Pet{.name = "Rex", .species = "dog", .owner_id = ann->id});
-    s.add(Pet{.name = "Tom", .species = "cat", .owner_id = ann->id});
-    s.commit();
+    ann->pets.append(s.add(Pet{.name = "Rex", .species = "dog"}));  // Rex's owner is Ann from here on
+    ann->pets.append(s.add(Pet{.name = "Tom", .species = "cat"}));
+    s.commit();  // INSERT the owner, then the pets with owner_id set
   }
 
-  for (auto& owner : s.query<Owner>().order_by("name").all()) {
-    auto json = owner.to_dict();
-    json["pets"] = nlohmann::json::array();
-    for (auto& pet : s.query<Pet>().filter(r::col(&Pet::owner_id) == owner->id).order_by("name").all())
-      json["pets"].push_back(pet.to_dict({.exclude = {"owner_id"}}));
-    std::cout << json.dump() << "\n";
-  }
+  for (auto& owner : s.query<Owner>().order_by("name").options(r::selectinload(&Owner::pets)).all())
+    std::cout << owner.to_dict({.include = {"pets"}}).dump() << "\n";
   std::cout << s.query<Pet>().count() << " pets in " << engine.url().render() << "\n";
   return 0;
 } catch (const r::Error& e) {
