@@ -94,7 +94,7 @@ void SessionImpl::forget_rekeyed() {
 }
 
 void SessionImpl::on_release(InstanceBase* i) {
-  if (i->state == ObjectState::persistent && !(i->flags & flag_expired) && !changed_columns(i).empty()) {
+  if (i->state == ObjectState::persistent && !(i->flags & flag_expired) && modified(i)) {
     hold(kept, i);  // modified: keep it until the next flush writes it
     return;
   }
@@ -197,6 +197,14 @@ std::vector<std::size_t> SessionImpl::changed_columns(const InstanceBase* i) con
   for (std::size_t c = 0; c < cols.size(); ++c)
     if (!cols[c].access->equals(i->object, i->committed[c])) changed.push_back(c);
   return changed;
+}
+
+bool SessionImpl::modified(const InstanceBase* i) const {
+  auto& cols = i->cls->columns;
+  if (i->committed.size() != cols.size()) return false;
+  for (std::size_t c = 0; c < cols.size(); ++c)
+    if (!cols[c].access->equals(i->object, i->committed[c])) return true;
+  return false;
 }
 
 InstanceBase* SessionImpl::load_row(const ClassInfo& cls, const Row& row, int first) {
@@ -427,7 +435,7 @@ void SessionImpl::flush(bool full) {
   std::unordered_set<InstanceBase*> considered;
   auto consider = [&](InstanceBase* i) {
     if (i->state != ObjectState::persistent || (i->flags & flag_expired) || !considered.insert(i).second) return;
-    if (!changed_columns(i).empty()) dirty.push_back(i);
+    if (modified(i)) dirty.push_back(i);
   };
   if (full) {
     for (auto& [cls, map] : identity) {
@@ -925,7 +933,7 @@ void Session::expunge_instance(InstanceBase* i) {
 }
 
 bool Session::modified(const InstanceBase* i) const {
-  return i && i->state == ObjectState::persistent && !impl_->changed_columns(i).empty();
+  return i && i->state == ObjectState::persistent && impl_->modified(i);
 }
 
 Connection& Session::connection() { return impl_->connection(true); }

@@ -69,6 +69,8 @@ class SessionImpl {
   /// Reloads an object's columns; false when its row is gone.
   bool refresh(InstanceBase* i);
   void snapshot(InstanceBase* i);
+  /// Whether any column differs from the snapshot (stops at the first).
+  bool modified(const InstanceBase* i) const;
   /// Indexes of the columns whose values differ from the snapshot.
   std::vector<std::size_t> changed_columns(const InstanceBase* i) const;
 
