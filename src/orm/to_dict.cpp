@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "orm/loading.hpp"
 #include "orm/relationships.hpp"
 #include "retort/core/datetime.hpp"
 
@@ -269,6 +270,32 @@ nlohmann::json dict_of(InstanceBase& instance, const std::vector<std::string>& i
 nlohmann::json to_dict(const InstanceBase& instance, const ToDictOptions& options) {
   std::vector<const InstanceBase*> path;
   return dict_of(const_cast<InstanceBase&>(instance), options.include, &options, path, 0, options.max_depth);
+}
+
+nlohmann::json to_dict_all(const std::vector<InstanceBase*>& instances, const ToDictOptions& options) {
+  if (!options.include.empty() && !instances.empty() && instances.front()->session) {
+    // Every included path is loaded for all objects at once: "pets.toys" → selectinload(pets).selectinload(toys).
+    std::vector<LoadPath> paths;
+    for (auto& include : options.include) {
+      LoadPath path;
+      std::size_t start = 0;
+      while (true) {
+        auto dot = include.find('.', start);
+        path.emplace_back(include.substr(start, dot == std::string::npos ? std::string::npos : dot - start), Lazy::selectin);
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+      }
+      paths.push_back(std::move(path));
+    }
+    try {
+      load_below(*instances.front()->session, instances, make_plan(*instances.front()->cls, paths, nullptr, 0));
+    } catch (const ArgumentError& e) {
+      throw ArgumentError(std::string("to_dict(include=...): ") + e.what());
+    }
+  }
+  auto out = nlohmann::json::array();
+  for (auto* i : instances) out.push_back(to_dict(*i, options));
+  return out;
 }
 
 void assign_from_dict(const ClassInfo& cls, void* object, const nlohmann::json& data, bool partial) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "relationships/models.hpp"
+#include "retort/orm/to_dict.hpp"
 #include "support/orm_fixture.hpp"
 
 namespace r = retort;
@@ -344,6 +345,18 @@ TEST_F(Loading, OptionsNamingNoRelationshipFailWhereTheyAreWritten) {
               std::string::npos)
         << e.what();
   }
+}
+
+TEST_F(Loading, ToDictOfManyObjectsLoadsTheIncludedPathsOnce) {
+  seed(3);
+  r::Session s(engine(), {.n_plus_one = r::NPlusOne::raise});
+  auto owners = s.query<Owner>().order_by("id").all();
+  auto j = r::to_dict(owners, {.include = {"pets", "pets.toys"}});
+  ASSERT_EQ(j.size(), 3u);
+  EXPECT_EQ(j[0]["pets"].size(), 2u);
+  EXPECT_EQ(j[2]["pets"][1]["toys"][0]["name"], "toy6");
+  EXPECT_EQ(selects(), 3u);  // owners, then one IN for the pets, one for the toys
+  EXPECT_THROW(r::to_dict(owners, {.include = {"pest"}}), r::ArgumentError);
 }
 
 // ---- the N+1 detector ------------------------------------------------------------------------

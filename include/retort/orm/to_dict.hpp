@@ -17,6 +17,9 @@ namespace retort {
 namespace detail {
 
 nlohmann::json to_dict(const InstanceBase& instance, const ToDictOptions& options);
+/// A JSON array of the objects; the relationships `include` names are loaded
+/// first for all of them at once (selectin), not one object at a time.
+nlohmann::json to_dict_all(const std::vector<InstanceBase*>& instances, const ToDictOptions& options);
 /// Assigns the fields of `data` to the object at `object`; ValidationError on bad input.
 void assign_from_dict(const ClassInfo& cls, void* object, const nlohmann::json& data, bool partial);
 
@@ -39,6 +42,20 @@ struct ToDict {
 template <class T>
 nlohmann::json to_dict(const Ptr<T>& p, const ToDictOptions& options = {}) {
   return p.to_dict(options);
+}
+
+/// Many objects as a JSON array: `to_dict(owners, {.include = {"pets"}})`
+/// loads every owner's pets with one statement per 500 owners, then writes them.
+template <class T>
+nlohmann::json to_dict(const std::vector<Ptr<T>>& objects, const ToDictOptions& options = {}) {
+  std::vector<detail::InstanceBase*> instances;
+  instances.reserve(objects.size());
+  for (auto& p : objects) {
+    if (!p) detail::null_access();
+    p.read();  // reload if expired
+    instances.push_back(p.instance());
+  }
+  return detail::to_dict_all(instances, options);
 }
 
 /// A new (transient) T from JSON, as a POST handler needs: every field must be
