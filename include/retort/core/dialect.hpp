@@ -60,6 +60,8 @@ MetaData reflect(Connection& conn);
 
 // DDL, rendered for a dialect.
 std::string create_table_sql(const Table& table, const Dialect& dialect);
+/// A column as CREATE TABLE and ALTER TABLE ADD COLUMN write it: name, type, NOT NULL, DEFAULT.
+std::string column_ddl(const ColumnSpec& column, const Dialect& dialect);
 std::string create_index_sql(const Table& table, const Index& index, const Dialect& dialect);
 std::string drop_table_sql(const Table& table, const Dialect& dialect);
 

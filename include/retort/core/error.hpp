@@ -47,6 +47,12 @@ class ConfigError : public Error {
   using Error::Error;
 };
 
+/// A migration cannot be read or run: a malformed revision file (its
+/// location names file and line), a broken revision graph, an unknown target.
+class MigrationError : public Error {
+  using Error::Error;
+};
+
 /// A call the library cannot honour: an unknown column name, a bad option.
 class ArgumentError : public Error {
   using Error::Error;

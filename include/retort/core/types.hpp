@@ -50,6 +50,9 @@ struct SqlType {
   bool same_as(const SqlType& other) const;
   /// A readable form, as it would be written in C++: "String(50)".
   std::string describe() const;
+  /// The type a describe() text names (migration files store types so);
+  /// ArgumentError for a text that names none.
+  static SqlType from_description(std::string_view text);
 };
 
 struct Integer : SqlType { Integer() { kind = TypeKind::integer; } };

@@ -15,6 +15,13 @@ std::string quoted_list(const std::vector<std::string>& names, const Dialect& d)
 
 }  // namespace
 
+std::string column_ddl(const ColumnSpec& c, const Dialect& d) {
+  std::string col = d.quote(c.name) + " " + d.type_sql(c.type);
+  if (!c.is_nullable()) col += " NOT NULL";
+  if (c.server_default) col += " DEFAULT " + *c.server_default;
+  return col;
+}
+
 std::string create_table_sql(const Table& t, const Dialect& d) {
   std::string sql = "CREATE TABLE " + d.quote(t.name()) + " (";
   bool first = true;
@@ -23,12 +30,7 @@ std::string create_table_sql(const Table& t, const Dialect& d) {
     sql += text;
     first = false;
   };
-  for (auto& c : t.columns()) {
-    std::string col = d.quote(c.name) + " " + d.type_sql(c.type);
-    if (!c.is_nullable()) col += " NOT NULL";
-    if (c.server_default) col += " DEFAULT " + *c.server_default;
-    item(col);
-  }
+  for (auto& c : t.columns()) item(column_ddl(c, d));
   auto& pk = t.primary_key();
   if (!pk.columns.empty()) item("CONSTRAINT " + d.quote(pk.name) + " PRIMARY KEY (" + quoted_list(pk.columns, d) + ")");
   for (auto& uq : t.unique_constraints())

@@ -1,0 +1,653 @@
+// Revision files (YAML, through yaml-cpp) and the graph they form.
+#include "retort/migrate/revision.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "retort/core/error.hpp"
+
+namespace retort::migrate {
+
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// ---- reading ----------------------------------------------------------------------------
+
+/// Reads one file's nodes, naming file:line:column in every error.
+class Reader {
+ public:
+  explicit Reader(std::filesystem::path file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
+    auto mark = at.Mark();
+    std::string where = file_.string();
+    if (mark.line >= 0) where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+    throw MigrationError(where + ": " + what, ErrorDetails{.location = where, .code = "bad-revision"});
+  }
+
+  YAML::Node need(const YAML::Node& map, const char* key, const char* what) const {
+    if (!map.IsMap()) fail(map, std::string(what) + " must be a mapping");
+    auto n = map[key];
+    if (!n) fail(map, std::string(what) + " needs '" + key + "'");
+    return n;
+  }
+  std::string text(const YAML::Node& map, const char* key, const char* what) const {
+    auto n = need(map, key, what);
+    if (!n.IsScalar()) fail(n, std::string("'") + key + "' of " + what + " must be a text");
+    return n.as<std::string>();
+  }
+  std::string text_or(const YAML::Node& map, const char* key, std::string fallback) const {
+    auto n = map[key];
+    if (!n || n.IsNull()) return fallback;
+    if (!n.IsScalar()) fail(n, std::string("'") + key + "' must be a text");
+    return n.as<std::string>();
+  }
+  bool flag(const YAML::Node& map, const char* key, bool fallback) const {
+    auto n = map[key];
+    if (!n) return fallback;
+    try {
+      return n.as<bool>();
+    } catch (const YAML::Exception&) {
+      fail(n, std::string("'") + key + "' must be true or false");
+    }
+  }
+  std::vector<std::string> names(const YAML::Node& map, const char* key, const char* what) const {
+    auto n = need(map, key, what);
+    std::vector<std::string> out;
+    if (n.IsScalar()) return {n.as<std::string>()};
+    if (!n.IsSequence()) fail(n, std::string("'") + key + "' of " + what + " must be a list of names");
+    for (auto x : n) {
+      if (!x.IsScalar()) fail(x, std::string("'") + key + "' of " + what + " must be a list of names");
+      out.push_back(x.as<std::string>());
+    }
+    return out;
+  }
+  SqlType type(const YAML::Node& map, const char* what) const {
+    auto t = text(map, "type", what);
+    try {
+      return SqlType::from_description(t);
+    } catch (const ArgumentError& e) {
+      fail(map["type"], e.what());
+    }
+  }
+
+  ColumnSpec column(const YAML::Node& n) const {
+    ColumnSpec c;
+    c.name = text(n, "name", "a column");
+    c.type = type(n, "a column");
+    c.nullable = flag(n, "nullable", true);
+    if (auto d = n["server_default"]; d && !d.IsNull()) c.server_default = d.as<std::string>();
+    if (auto a = n["autoincrement"]) c.autoincrement = flag(n, "autoincrement", false);
+    return c;
+  }
+  ForeignKeyConstraint foreign_key(const YAML::Node& n) const {
+    ForeignKeyConstraint f;
+    f.name = text(n, "name", "a foreign key");
+    f.columns = names(n, "columns", "a foreign key");
+    f.referred_table = text(n, "referred_table", "a foreign key");
+    f.referred_columns = names(n, "referred_columns", "a foreign key");
+    f.ondelete = text_or(n, "ondelete", "");
+    f.onupdate = text_or(n, "onupdate", "");
+    return f;
+  }
+  UniqueConstraint unique(const YAML::Node& n) const {
+    return UniqueConstraint{names(n, "columns", "a unique constraint"), text(n, "name", "a unique constraint")};
+  }
+  CheckConstraint check(const YAML::Node& n) const {
+    return CheckConstraint{text(n, "sql", "a check constraint"), text(n, "name", "a check constraint")};
+  }
+
+  Operation operation(const YAML::Node& item) const {
+    if (!item.IsMap() || item.size() != 1)
+      fail(item, "an operation is a mapping with one key, the operation's name (create_table, add_column, ...)");
+    auto it = item.begin();
+    std::string kind = it->first.as<std::string>();
+    const YAML::Node& n = it->second;
+    if (kind == "create_table") {
+      TableDef t;
+      t.name = text(n, "name", "create_table");
+      auto cols = need(n, "columns", "create_table");
+      if (!cols.IsSequence() || cols.size() == 0) fail(cols, "create_table needs a list of columns");
+      for (auto c : cols) t.columns.push_back(column(c));
+      if (auto pk = n["primary_key"]) {
+        t.primary_key.name = text(pk, "name", "a primary key");
+        t.primary_key.columns = names(pk, "columns", "a primary key");
+      }
+      for (auto f : n["foreign_keys"]) t.foreign_keys.push_back(foreign_key(f));
+      for (auto u : n["unique"]) t.uniques.push_back(unique(u));
+      for (auto c : n["checks"]) t.checks.push_back(check(c));
+      return CreateTable{std::move(t)};
+    }
+    if (kind == "drop_table") return DropTable{text(n, "name", "drop_table")};
+    if (kind == "rename_table") return RenameTable{text(n, "from", "rename_table"), text(n, "to", "rename_table")};
+    if (kind == "add_column") return AddColumn{text(n, "table", "add_column"), column(need(n, "column", "add_column"))};
+    if (kind == "drop_column") return DropColumn{text(n, "table", "drop_column"), text(n, "column", "drop_column")};
+    if (kind == "alter_column") {
+      AlterColumn a{text(n, "table", "alter_column"), text(n, "column", "alter_column"), {}, {}, {}, {}};
+      if (n["type"]) a.type = type(n, "alter_column");
+      if (n["nullable"]) a.nullable = flag(n, "nullable", true);
+      if (auto d = n["server_default"]) a.server_default = d.IsNull() ? std::optional<std::string>() : d.as<std::string>();
+      if (n["new_name"]) a.new_name = text(n, "new_name", "alter_column");
+      if (!a.type && !a.nullable && !a.server_default && !a.new_name)
+        fail(n, "alter_column changes nothing: give type, nullable, server_default or new_name");
+      return a;
+    }
+    if (kind == "create_index")
+      return CreateIndex{text(n, "table", "create_index"),
+                         Index{text(n, "name", "create_index"), names(n, "columns", "create_index"), flag(n, "unique", false)}};
+    if (kind == "drop_index") return DropIndex{text(n, "table", "drop_index"), text(n, "name", "drop_index")};
+    if (kind == "add_constraint") {
+      std::string table = text(n, "table", "add_constraint");
+      if (n["unique"]) return AddConstraint{table, unique(n["unique"])};
+      if (n["foreign_key"]) return AddConstraint{table, foreign_key(n["foreign_key"])};
+      if (n["check"]) return AddConstraint{table, check(n["check"])};
+      fail(n, "add_constraint needs one of unique, foreign_key or check");
+    }
+    if (kind == "drop_constraint") return DropConstraint{text(n, "table", "drop_constraint"), text(n, "name", "drop_constraint")};
+    if (kind == "execute") {
+      if (n.IsScalar()) return Execute{n.as<std::string>(), ""};
+      return Execute{text(n, "sql", "execute"), text_or(n, "dialect", "")};
+    }
+    fail(it->first, "unknown operation '" + kind +
+                        "'; the operations are create_table, drop_table, rename_table, add_column, drop_column, "
+                        "alter_column, create_index, drop_index, add_constraint, drop_constraint, execute");
+  }
+
+  std::vector<Operation> operations(const YAML::Node& root, const char* key) const {
+    auto n = root[key];
+    if (!n || n.IsNull()) return {};
+    if (!n.IsSequence()) fail(n, std::string("'") + key + "' must be a list of operations");
+    std::vector<Operation> out;
+    for (auto item : n) out.push_back(operation(item));
+    return out;
+  }
+
+ private:
+  std::filesystem::path file_;
+};
+
+// ---- writing --------------------------------------------------------------------------------
+
+void emit_names(YAML::Emitter& e, const std::vector<std::string>& names) {
+  e << YAML::Flow << YAML::BeginSeq;
+  for (auto& n : names) e << n;
+  e << YAML::EndSeq;
+}
+
+void emit_column(YAML::Emitter& e, const ColumnSpec& c) {
+  e << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << c.name << YAML::Key << "type" << YAML::Value
+    << c.type.describe() << YAML::Key << "nullable" << YAML::Value << c.is_nullable();
+  if (c.server_default) e << YAML::Key << "server_default" << YAML::Value << *c.server_default;
+  if (c.autoincrement) e << YAML::Key << "autoincrement" << YAML::Value << *c.autoincrement;
+  e << YAML::EndMap;
+}
+
+void emit_fk(YAML::Emitter& e, const ForeignKeyConstraint& f) {
+  e << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << f.name << YAML::Key << "columns"
+    << YAML::Value;
+  emit_names(e, f.columns);
+  e << YAML::Key << "referred_table" << YAML::Value << f.referred_table << YAML::Key << "referred_columns" << YAML::Value;
+  emit_names(e, f.referred_columns);
+  if (!f.ondelete.empty()) e << YAML::Key << "ondelete" << YAML::Value << f.ondelete;
+  if (!f.onupdate.empty()) e << YAML::Key << "onupdate" << YAML::Value << f.onupdate;
+  e << YAML::EndMap;
+}
+
+void emit_named_columns(YAML::Emitter& e, const std::string& name, const std::vector<std::string>& columns) {
+  e << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << name << YAML::Key << "columns" << YAML::Value;
+  emit_names(e, columns);
+  e << YAML::EndMap;
+}
+
+void emit_check(YAML::Emitter& e, const CheckConstraint& c) {
+  e << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << c.name << YAML::Key << "sql" << YAML::Value
+    << c.sql << YAML::EndMap;
+}
+
+void emit_operation(YAML::Emitter& e, const Operation& op) {
+  e << YAML::BeginMap;
+  auto flat = [&](const char* kind) { e << YAML::Key << kind << YAML::Value << YAML::Flow << YAML::BeginMap; };
+  auto kv = [&](const char* k, const std::string& v) { e << YAML::Key << k << YAML::Value << v; };
+  std::visit(
+      overloaded{
+          [&](const CreateTable& o) {
+            e << YAML::Key << "create_table" << YAML::Value << YAML::BeginMap;
+            kv("name", o.table.name);
+            e << YAML::Key << "columns" << YAML::Value << YAML::BeginSeq;
+            for (auto& c : o.table.columns) emit_column(e, c);
+            e << YAML::EndSeq;
+            if (!o.table.primary_key.columns.empty()) {
+              e << YAML::Key << "primary_key" << YAML::Value;
+              emit_named_columns(e, o.table.primary_key.name, o.table.primary_key.columns);
+            }
+            if (!o.table.foreign_keys.empty()) {
+              e << YAML::Key << "foreign_keys" << YAML::Value << YAML::BeginSeq;
+              for (auto& f : o.table.foreign_keys) emit_fk(e, f);
+              e << YAML::EndSeq;
+            }
+            if (!o.table.uniques.empty()) {
+              e << YAML::Key << "unique" << YAML::Value << YAML::BeginSeq;
+              for (auto& u : o.table.uniques) emit_named_columns(e, u.name, u.columns);
+              e << YAML::EndSeq;
+            }
+            if (!o.table.checks.empty()) {
+              e << YAML::Key << "checks" << YAML::Value << YAML::BeginSeq;
+              for (auto& c : o.table.checks) emit_check(e, c);
+              e << YAML::EndSeq;
+            }
+            e << YAML::EndMap;
+          },
+          [&](const DropTable& o) {
+            flat("drop_table");
+            kv("name", o.table);
+            e << YAML::EndMap;
+          },
+          [&](const RenameTable& o) {
+            flat("rename_table");
+            kv("from", o.from);
+            kv("to", o.to);
+            e << YAML::EndMap;
+          },
+          [&](const AddColumn& o) {
+            flat("add_column");
+            kv("table", o.table);
+            e << YAML::Key << "column" << YAML::Value;
+            emit_column(e, o.column);
+            e << YAML::EndMap;
+          },
+          [&](const DropColumn& o) {
+            flat("drop_column");
+            kv("table", o.table);
+            kv("column", o.column);
+            e << YAML::EndMap;
+          },
+          [&](const AlterColumn& o) {
+            flat("alter_column");
+            kv("table", o.table);
+            kv("column", o.column);
+            if (o.type) kv("type", o.type->describe());
+            if (o.nullable) e << YAML::Key << "nullable" << YAML::Value << *o.nullable;
+            if (o.server_default) {
+              e << YAML::Key << "server_default" << YAML::Value;
+              if (*o.server_default) e << **o.server_default;
+              else e << YAML::Null;
+            }
+            if (o.new_name) kv("new_name", *o.new_name);
+            e << YAML::EndMap;
+          },
+          [&](const CreateIndex& o) {
+            flat("create_index");
+            kv("table", o.table);
+            kv("name", o.index.name);
+            e << YAML::Key << "columns" << YAML::Value;
+            emit_names(e, o.index.columns);
+            e << YAML::Key << "unique" << YAML::Value << o.index.unique << YAML::EndMap;
+          },
+          [&](const DropIndex& o) {
+            flat("drop_index");
+            kv("table", o.table);
+            kv("name", o.name);
+            e << YAML::EndMap;
+          },
+          [&](const AddConstraint& o) {
+            flat("add_constraint");
+            kv("table", o.table);
+            std::visit(overloaded{[&](const UniqueConstraint& u) {
+                                    e << YAML::Key << "unique" << YAML::Value;
+                                    emit_named_columns(e, u.name, u.columns);
+                                  },
+                                  [&](const ForeignKeyConstraint& f) {
+                                    e << YAML::Key << "foreign_key" << YAML::Value;
+                                    emit_fk(e, f);
+                                  },
+                                  [&](const CheckConstraint& c) {
+                                    e << YAML::Key << "check" << YAML::Value;
+                                    emit_check(e, c);
+                                  }},
+                       o.constraint);
+            e << YAML::EndMap;
+          },
+          [&](const DropConstraint& o) {
+            flat("drop_constraint");
+            kv("table", o.table);
+            kv("name", o.name);
+            e << YAML::EndMap;
+          },
+          [&](const Execute& o) {
+            flat("execute");
+            kv("sql", o.sql);
+            if (!o.dialect.empty()) kv("dialect", o.dialect);
+            e << YAML::EndMap;
+          },
+      },
+      op);
+  e << YAML::EndMap;
+}
+
+}  // namespace
+
+Revision read_revision(const std::filesystem::path& file) {
+  Reader r(file);
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::ParserException& e) {
+    std::string where = file.string() + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
+    throw MigrationError(where + ": not valid YAML: " + e.msg, ErrorDetails{.location = where, .code = "bad-revision"});
+  } catch (const YAML::BadFile&) {
+    throw MigrationError(file.string() + ": cannot read the revision file", ErrorDetails{.location = file.string()});
+  }
+  if (!root.IsMap()) r.fail(root, "a revision file is a mapping with revision, down_revision, message, upgrade and downgrade");
+  Revision rev;
+  rev.path = file;
+  rev.id = r.text(root, "revision", "a revision file");
+  if (rev.id.empty() || rev.id.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
+    r.fail(root["revision"], "revision id '" + rev.id + "' may hold only lower-case letters, digits and '_'");
+  auto down = r.need(root, "down_revision", "a revision file (null for the first revision)");
+  if (down.IsSequence()) {
+    for (auto d : down) rev.down_revisions.push_back(d.as<std::string>());
+  } else if (!down.IsNull()) {
+    rev.down_revisions.push_back(down.as<std::string>());
+  }
+  rev.message = r.text_or(root, "message", "");
+  rev.create_date = r.text_or(root, "create_date", "");
+  rev.upgrade = r.operations(root, "upgrade");
+  rev.downgrade = r.operations(root, "downgrade");
+  return rev;
+}
+
+std::string revision_yaml(const Revision& rev) {
+  YAML::Emitter e;
+  e << YAML::BeginMap;
+  e << YAML::Key << "revision" << YAML::Value << rev.id;
+  e << YAML::Key << "down_revision" << YAML::Value;
+  if (rev.down_revisions.empty()) e << YAML::Null;
+  else if (rev.down_revisions.size() == 1) e << rev.down_revisions.front();
+  else emit_names(e, rev.down_revisions);
+  e << YAML::Key << "message" << YAML::Value << rev.message;
+  e << YAML::Key << "create_date" << YAML::Value << rev.create_date;
+  for (auto& note : rev.notes) e << YAML::Newline << YAML::Comment(note);
+  for (auto [key, ops] : {std::pair{"upgrade", &rev.upgrade}, std::pair{"downgrade", &rev.downgrade}}) {
+    e << YAML::Key << key << YAML::Value;
+    if (ops->empty()) {
+      e << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
+      continue;
+    }
+    e << YAML::BeginSeq;
+    for (auto& op : *ops) emit_operation(e, op);
+    e << YAML::EndSeq;
+  }
+  e << YAML::EndMap;
+  return std::string("# A retort revision: edit it freely; what it says is what `db upgrade` runs.\n") + e.c_str() + "\n";
+}
+
+std::string new_revision_id() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string id;
+  for (int i = 0; i < 12; ++i) id += digits[rng() % 16];
+  return id;
+}
+
+std::string revision_file_name(const Revision& rev) {
+  std::string slug;
+  for (char c : rev.message) {
+    if (std::isalnum(static_cast<unsigned char>(c))) slug += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else if (!slug.empty() && slug.back() != '_') slug += '_';
+    if (slug.size() >= 40) break;
+  }
+  while (!slug.empty() && slug.back() == '_') slug.pop_back();
+  return rev.id + (slug.empty() ? "" : "_" + slug) + ".yaml";
+}
+
+// ---- the graph ------------------------------------------------------------------------------
+
+RevisionGraph RevisionGraph::load(const std::filesystem::path& versions) {
+  RevisionGraph g;
+  if (!std::filesystem::is_directory(versions))
+    throw MigrationError("no versions folder at " + versions.string() + "; run `db init` to create the migrations folder");
+  std::vector<std::filesystem::path> files;
+  for (auto& entry : std::filesystem::directory_iterator(versions))
+    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  for (auto& f : files) {
+    Revision r = read_revision(f);
+    if (g.revisions_.count(r.id))
+      throw MigrationError(f.string() + ": revision " + r.id + " is also in " + g.revisions_.at(r.id).path.string() +
+                           "; give one of them another id");
+    g.revisions_.emplace(r.id, std::move(r));
+  }
+  for (auto& [id, r] : g.revisions_)
+    for (auto& d : r.down_revisions)
+      if (!g.revisions_.count(d))
+        throw MigrationError(r.path.string() + ": revision " + id + " follows down_revision '" + d +
+                             "', which no file in " + versions.string() + " has; restore that file or fix down_revision",
+                             ErrorDetails{.location = r.path.string(), .code = "bad-revision"});
+  return g;
+}
+
+void RevisionGraph::add(Revision revision) {
+  if (revisions_.count(revision.id)) throw MigrationError("revision " + revision.id + " exists already");
+  for (auto& d : revision.down_revisions)
+    if (!revisions_.count(d)) throw MigrationError("revision " + revision.id + " follows unknown revision '" + d + "'");
+  revisions_.emplace(revision.id, std::move(revision));
+}
+
+const Revision& RevisionGraph::get(std::string_view id) const {
+  if (auto it = revisions_.find(id); it != revisions_.end()) return it->second;
+  std::vector<std::string> matches;
+  for (auto& [rid, r] : revisions_)
+    if (!id.empty() && rid.rfind(id, 0) == 0) matches.push_back(rid);
+  if (matches.size() == 1) return revisions_.find(matches.front())->second;
+  if (matches.empty())
+    throw MigrationError("Can't locate revision identified by '" + std::string(id) + "'; `db history` lists them",
+                         ErrorDetails{.code = "unknown-revision"});
+  throw MigrationError("revision prefix '" + std::string(id) + "' is ambiguous: " + join(matches) + "; give more digits",
+                       ErrorDetails{.code = "unknown-revision"});
+}
+
+std::vector<std::string> RevisionGraph::heads() const {
+  std::set<std::string> followed;
+  for (auto& [id, r] : revisions_)
+    for (auto& d : r.down_revisions) followed.insert(d);
+  std::vector<std::string> out;
+  for (auto& [id, r] : revisions_)
+    if (!followed.count(id)) out.push_back(id);
+  return out;
+}
+
+std::vector<std::string> RevisionGraph::bases() const {
+  std::vector<std::string> out;
+  for (auto& [id, r] : revisions_)
+    if (r.down_revisions.empty()) out.push_back(id);
+  return out;
+}
+
+std::vector<std::string> RevisionGraph::branch_points() const {
+  std::map<std::string, int> children;
+  for (auto& [id, r] : revisions_)
+    for (auto& d : r.down_revisions) ++children[d];
+  std::vector<std::string> out;
+  for (auto& [id, n] : children)
+    if (n > 1) out.push_back(id);
+  return out;
+}
+
+std::vector<std::string> RevisionGraph::ancestors(std::string_view id) const {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  std::function<void(const std::string&)> walk = [&](const std::string& r) {
+    if (!seen.insert(r).second) return;
+    for (auto& d : get(r).down_revisions) walk(d);
+    out.push_back(r);
+  };
+  walk(get(id).id);
+  return out;
+}
+
+std::vector<const Revision*> RevisionGraph::ordered() const {
+  std::vector<const Revision*> out;
+  std::set<std::string> seen;
+  std::function<void(const Revision&)> walk = [&](const Revision& r) {
+    if (!seen.insert(r.id).second) return;
+    for (auto& d : r.down_revisions) walk(revisions_.find(d)->second);
+    out.push_back(&r);
+  };
+  for (auto& [id, r] : revisions_) walk(r);
+  return out;
+}
+
+std::vector<std::string> RevisionGraph::normalize(std::vector<std::string> heads) const {
+  // A head that is below another head is not a head.
+  std::sort(heads.begin(), heads.end());
+  heads.erase(std::unique(heads.begin(), heads.end()), heads.end());
+  std::vector<std::string> out;
+  for (auto& h : heads) {
+    bool below = false;
+    for (auto& other : heads) {
+      if (other == h) continue;
+      auto anc = ancestors(other);
+      if (std::find(anc.begin(), anc.end(), h) != anc.end()) below = true;
+    }
+    if (!below) out.push_back(h);
+  }
+  return out;
+}
+
+std::vector<std::string> RevisionGraph::after_upgrade(std::vector<std::string> current, const Revision& r) const {
+  current.push_back(r.id);
+  return normalize(std::move(current));
+}
+
+std::vector<std::string> RevisionGraph::after_downgrade(std::vector<std::string> current, const Revision& r) const {
+  std::erase(current, r.id);
+  for (auto& d : r.down_revisions) current.push_back(d);
+  return normalize(std::move(current));
+}
+
+std::vector<std::string> RevisionGraph::resolve_upgrade_targets(const std::vector<std::string>& current,
+                                                                std::string_view target) const {
+  if (target == "head") {
+    auto h = heads();
+    if (h.size() > 1)
+      throw MigrationError("Multiple head revisions are present (" + join(h) +
+                               "); merge them with `db merge`, or upgrade to one of them, or to 'heads' for all",
+                           ErrorDetails{.code = "multiple-heads"});
+    return h;
+  }
+  if (target == "heads") return heads();
+  if (!target.empty() && target[0] == '+') {
+    int steps = 0;
+    try {
+      steps = std::stoi(std::string(target.substr(1)));
+    } catch (...) {
+      throw MigrationError("relative target '" + std::string(target) + "' must be +N");
+    }
+    if (current.size() > 1)
+      throw MigrationError("relative upgrade from several heads (" + join(current) + ") is ambiguous; give a revision");
+    std::string at = current.empty() ? "" : current.front();
+    for (int k = 0; k < steps; ++k) {
+      std::vector<std::string> next;
+      for (auto& [id, r] : revisions_)
+        if ((at.empty() && r.down_revisions.empty()) ||
+            std::find(r.down_revisions.begin(), r.down_revisions.end(), at) != r.down_revisions.end())
+          next.push_back(id);
+      if (next.empty())
+        throw MigrationError("Relative revision " + std::string(target) + " didn't produce " + std::to_string(steps) +
+                             " migrations (only " + std::to_string(k) + " above " + (at.empty() ? "base" : at) + ")");
+      if (next.size() > 1)
+        throw MigrationError("relative upgrade " + std::string(target) + " reaches a branch (" + join(next) +
+                             "); give a revision");
+      at = next.front();
+    }
+    return {at};
+  }
+  return {get(target).id};
+}
+
+std::vector<const Revision*> RevisionGraph::upgrade_path(const std::vector<std::string>& current,
+                                                         std::string_view target) const {
+  std::set<std::string> applied;
+  for (auto& c : current)
+    for (auto& a : ancestors(c)) applied.insert(a);
+  std::vector<const Revision*> out;
+  std::set<std::string> queued;
+  for (auto& t : resolve_upgrade_targets(current, target))
+    for (auto& a : ancestors(t))  // parents before children
+      if (!applied.count(a) && queued.insert(a).second) out.push_back(&get(a));
+  return out;
+}
+
+std::vector<const Revision*> RevisionGraph::downgrade_path(const std::vector<std::string>& current,
+                                                           std::string_view target) const {
+  std::set<std::string> keep;
+  if (target == "base") {
+    // nothing kept
+  } else if (!target.empty() && target[0] == '-') {
+    int steps = 0;
+    try {
+      steps = std::stoi(std::string(target.substr(1)));
+    } catch (...) {
+      throw MigrationError("relative target '" + std::string(target) + "' must be -N");
+    }
+    if (current.size() != 1)
+      throw MigrationError(current.empty() ? "nothing to downgrade: the database is at base"
+                                           : "relative downgrade from several heads (" + join(current) + ") is ambiguous");
+    std::string at = current.front();
+    for (int k = 0; k < steps; ++k) {
+      auto& r = get(at);
+      if (r.down_revisions.size() > 1)
+        throw MigrationError("relative downgrade " + std::string(target) + " reaches merge " + at + "; give a revision");
+      if (r.down_revisions.empty()) {
+        if (k + 1 < steps)
+          throw MigrationError("Relative revision " + std::string(target) + " didn't produce " + std::to_string(steps) +
+                               " migrations");
+        at.clear();
+        break;
+      }
+      at = r.down_revisions.front();
+    }
+    if (!at.empty())
+      for (auto& a : ancestors(at)) keep.insert(a);
+  } else {
+    auto& t = get(target);
+    for (auto& a : ancestors(t.id)) keep.insert(a);
+    bool below = false;
+    for (auto& c : current) {
+      auto anc = ancestors(c);
+      if (std::find(anc.begin(), anc.end(), t.id) != anc.end()) below = true;
+    }
+    if (!below)
+      throw MigrationError("revision " + t.id + " is not below the current revision (" +
+                           (current.empty() ? std::string("base") : join(current)) + "); use `db upgrade` to go up");
+  }
+  std::vector<std::string> applied;
+  std::set<std::string> seen;
+  for (auto& c : current)
+    for (auto& a : ancestors(c))
+      if (seen.insert(a).second) applied.push_back(a);
+  std::vector<const Revision*> out;
+  for (auto it = applied.rbegin(); it != applied.rend(); ++it)  // children before parents
+    if (!keep.count(*it)) out.push_back(&get(*it));
+  return out;
+}
+
+}  // namespace retort::migrate
