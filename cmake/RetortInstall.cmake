@@ -3,7 +3,7 @@
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/retort DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS retort retort_core retort_orm retort_migrate EXPORT retortTargets
+install(TARGETS retort retort_core retort_orm retort_migrate retort_app EXPORT retortTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(EXPORT retortTargets NAMESPACE retort:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/retort)

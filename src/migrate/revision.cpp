@@ -376,6 +376,7 @@ Revision read_revision(const std::filesystem::path& file) {
 
 std::string revision_yaml(const Revision& rev) {
   YAML::Emitter e;
+  e.SetNullFormat(YAML::LowerNull);
   e << YAML::BeginMap;
   e << YAML::Key << "revision" << YAML::Value << rev.id;
   e << YAML::Key << "down_revision" << YAML::Value;

@@ -1,0 +1,39 @@
+// Migrate: Flask-Migrate's `flask db ...` commands for a C++ program. The
+// models live in the program, so the program offers the commands:
+//
+// **Example**:
+//   int main(int argc, char** argv) {
+//     if (argc > 1 && std::string_view(argv[1]) == "db")
+//       return retort::Migrate(retort::mapped_metadata()).main(argc - 1, argv + 1);
+//     ...
+//   }
+//
+// `petshop db upgrade` then reads DATABASE_URL (environment, .env,
+// .flaskenv) and the migrations folder (`-d DIR`, default `migrations`).
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "retort/core/schema.hpp"
+
+namespace retort {
+
+class Migrate {
+ public:
+  /// `models`: what autogenerate and `db check` compare the database with;
+  /// without models (`has_models` false) those two commands are refused.
+  explicit Migrate(const MetaData& models, bool has_models = true);
+
+  /// Runs `argv[1..]` as a db command (`argv[0]` is "db"); returns the exit code.
+  int main(int argc, char** argv);
+  /// Runs `args` (without "db"), writing to `out` and errors to `err`; returns the exit code.
+  int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+ private:
+  const MetaData& models_;
+  bool has_models_;
+};
+
+}  // namespace retort
