@@ -136,7 +136,7 @@ int Migrate::run(const std::vector<std::string>& args, std::ostream& out, std::o
       std::ofstream(folder.dir / "README")
           << "Migrations for this program's models, one YAML file per revision in versions/.\n"
              "`db migrate -m MSG` writes a revision from the models; `db upgrade` applies them.\n";
-      out << "Creating directory " << fs::absolute(folder.dir).string() << " ...  done\n"
+      out << "Creating directory " << folder.dir.string() << " ...  done\n"
           << "Please edit " << (folder.dir / kConfigName).string() << " if the version table needs another name.\n";
       return 0;
     }
@@ -185,7 +185,7 @@ int Migrate::run(const std::vector<std::string>& args, std::ostream& out, std::o
         rev.notes = std::move(diff.notes);
       }
       auto path = write_revision(folder, rev);
-      out << "Generating " << fs::absolute(path).string() << " ...  done\n";
+      out << "Generating " << path.string() << " ...  done\n";
       return 0;
     }
     if (upgrade->parsed()) {

@@ -1,6 +1,7 @@
-# Fails when a ```sql block of PAGE is not, line for line, part of what the
-# program EXAMPLE prints: the SQL on a page is captured from the engine's
-# echo, never written by hand.
+# Fails when a ```sql or ```text block of PAGE is not, line for line, part of
+# what the program EXAMPLE prints: the SQL and the command output on a page
+# are captured from a program (the engine's echo, the commands' output),
+# never written by hand.
 include(${CMAKE_CURRENT_LIST_DIR}/read_lines.cmake)
 
 execute_process(COMMAND ${EXAMPLE} OUTPUT_VARIABLE output RESULT_VARIABLE rc)
@@ -14,7 +15,7 @@ set(block "")
 set(blocks 0)
 set(failures 0)
 foreach(l IN LISTS lines)
-  if(l MATCHES "^```sql")
+  if(l MATCHES "^```(sql|text)$")
     set(in_block ON)
     set(block "")
   elseif(in_block AND l MATCHES "^```")
@@ -22,7 +23,7 @@ foreach(l IN LISTS lines)
     math(EXPR blocks "${blocks} + 1")
     string(FIND "${output}" "${block}" pos)
     if(pos EQUAL -1)
-      message(SEND_ERROR "${PAGE}: this SQL is not in the echo of ${EXAMPLE}:\n${block}")
+      message(SEND_ERROR "${PAGE}: this block is not in the output of ${EXAMPLE}:\n${block}")
       math(EXPR failures "${failures} + 1")
     endif()
   elseif(in_block)
@@ -30,6 +31,6 @@ foreach(l IN LISTS lines)
   endif()
 endforeach()
 if(failures)
-  message(FATAL_ERROR "${failures} of ${blocks} SQL block(s) out of step with the program's echo")
+  message(FATAL_ERROR "${failures} of ${blocks} block(s) out of step with the program's output")
 endif()
-message(STATUS "${blocks} SQL block(s) match the echo")
+message(STATUS "${blocks} block(s) match the program's output")
