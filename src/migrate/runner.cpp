@@ -98,9 +98,13 @@ void Migrator::downgrade(std::string_view target) {
 
 void Migrator::stamp(std::string_view target) {
   std::vector<std::string> heads;
-  if (target == "heads") heads = graph_.heads();
-  else if (target == "head") heads = graph_.upgrade_path({}, "head").empty() ? std::vector<std::string>{} : graph_.heads();
-  else if (target != "base") heads = {graph_.get(target).id};
+  if (target == "head" || target == "heads") {
+    heads = graph_.heads();
+    if (target == "head" && heads.size() > 1)
+      throw MigrationError("Multiple head revisions are present (" + join(heads) + "); stamp one of them, or 'heads'");
+  } else if (target != "base") {
+    heads = {graph_.get(target).id};
+  }
   auto conn = engine_.connect();
   const Dialect& d = conn.dialect();
   auto tx = conn.begin();

@@ -155,7 +155,6 @@ TEST_F(Cli, TwoHeadsAreMergedWithMerge) {
   db(v1, {"init"});
   db(v1, {"revision", "-m", "base"});
   auto base = m::read_revision(revision_files()[0]).id;
-  revision_files();
   for (auto id : {"aaa111", "bbb222"})
     std::ofstream(dir_ / "migrations" / "versions" / (std::string(id) + ".yaml"))
         << "revision: " << id << "\ndown_revision: " << base << "\nmessage: branch\nupgrade: []\n";
