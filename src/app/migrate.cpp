@@ -13,6 +13,7 @@
 #include "retort/core/config.hpp"
 #include "retort/core/dialect.hpp"
 #include "retort/core/engine.hpp"
+#include "migrate/text.hpp"
 #include "retort/core/error.hpp"
 #include "retort/migrate.hpp"
 
@@ -20,15 +21,11 @@ namespace retort {
 
 namespace {
 
+using migrate::detail::join;
+
 namespace fs = std::filesystem;
 
 constexpr const char* kConfigName = "retort.yaml";
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
 
 std::string now_text() {
   auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());

@@ -7,26 +7,17 @@
 
 #include <algorithm>
 
+#include "migrate/text.hpp"
 #include "retort/core/error.hpp"
 
 namespace retort::migrate {
 
 namespace {
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
+using detail::join;
+using detail::overloaded;
 
 bool is_sqlite(const Dialect& d) { return d.name() == "sqlite"; }
-
-std::string join(const std::vector<std::string>& names, const std::string& sep = ", ") {
-  std::string out;
-  for (auto& n : names) out += (out.empty() ? "" : sep) + n;
-  return out;
-}
 
 std::string quoted(const std::vector<std::string>& names, const Dialect& d) {
   std::string out;

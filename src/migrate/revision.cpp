@@ -10,24 +10,15 @@
 #include <set>
 #include <sstream>
 
+#include "migrate/text.hpp"
 #include "retort/core/error.hpp"
 
 namespace retort::migrate {
 
 namespace {
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
+using detail::join;
+using detail::overloaded;
 
 // ---- reading ----------------------------------------------------------------------------
 

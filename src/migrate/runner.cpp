@@ -7,17 +7,14 @@
 #include <functional>
 #include <set>
 
+#include "migrate/text.hpp"
 #include "retort/core/error.hpp"
 
 namespace retort::migrate {
 
 namespace {
 
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
+using detail::join;
 
 std::string upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
