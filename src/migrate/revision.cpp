@@ -110,8 +110,9 @@ class Reader {
     if (!item.IsMap() || item.size() != 1)
       fail(item, "an operation is a mapping with one key, the operation's name (create_table, add_column, ...)");
     auto it = item.begin();
-    std::string kind = it->first.as<std::string>();
-    const YAML::Node& n = it->second;
+    YAML::Node key = it->first;  // copies: the iterator yields temporaries
+    YAML::Node n = it->second;
+    std::string kind = key.as<std::string>();
     if (kind == "create_table") {
       TableDef t;
       t.name = text(n, "name", "create_table");
@@ -157,7 +158,7 @@ class Reader {
       if (n.IsScalar()) return Execute{n.as<std::string>(), ""};
       return Execute{text(n, "sql", "execute"), text_or(n, "dialect", "")};
     }
-    fail(it->first, "unknown operation '" + kind +
+    fail(key, "unknown operation '" + kind +
                         "'; the operations are create_table, drop_table, rename_table, add_column, drop_column, "
                         "alter_column, create_index, drop_index, add_constraint, drop_constraint, execute");
   }
