@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds and tests retort: the release preset (optimised, -Werror) and the asan
-# preset (AddressSanitizer + UBSan). `--preset NAME` runs only that one.
+# preset (AddressSanitizer + UBSan). `--preset NAME` runs only that one. The
+# tests run beside a throwaway PostgreSQL server (scripts/with-postgres.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+original_args=("$@")
 presets=(release asan)
 while (($#)); do
   case "$1" in
@@ -27,6 +29,11 @@ timed() {
 }
 
 bash scripts/setup.sh  # via bash: works even if the exec bit was lost
+
+# Once, around everything: the PostgreSQL tests need a server.
+if [[ -z "${RETORT_TEST_POSTGRES_URL:-}" ]]; then
+  exec bash scripts/with-postgres.sh bash scripts/test.sh "${original_args[@]}"
+fi
 
 for p in "${presets[@]}"; do
   echo "==> preset $p"

@@ -13,6 +13,7 @@ namespace retort {
 
 namespace detail {
 const Dialect& sqlite_dialect();
+const Dialect& postgresql_dialect();
 }
 
 namespace {
@@ -68,8 +69,8 @@ bool Dialect::has_table(Connection& conn, std::string_view name) const {
 
 const Dialect& dialect_for(std::string_view name) {
   if (name == "sqlite") return detail::sqlite_dialect();
-  throw ArgumentError("no dialect named '" + std::string(name) + "'; retort knows: sqlite" +
-                      (name == "postgresql" ? " (PostgreSQL support is not built into this version yet)" : ""));
+  if (name == "postgresql") return detail::postgresql_dialect();
+  throw ArgumentError("no dialect named '" + std::string(name) + "'; retort knows: sqlite, postgresql");
 }
 
 MetaData reflect(Connection& conn) {

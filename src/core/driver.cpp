@@ -6,11 +6,12 @@
 namespace retort::detail {
 
 const Driver& sqlite_driver();
+const Driver& postgresql_driver();
 
 const Driver& driver_for(const Url& url) {
   if (url.dialect == "sqlite") return sqlite_driver();
-  throw ArgumentError("no driver for '" + url.dialect + "' (URL " + url.render() + "); retort knows: sqlite" +
-                      (url.dialect == "postgresql" ? " (PostgreSQL support is not built into this version yet)" : ""));
+  if (url.dialect == "postgresql") return postgresql_driver();
+  throw ArgumentError("no driver for '" + url.dialect + "' (URL " + url.render() + "); retort knows: sqlite, postgresql");
 }
 
 }  // namespace retort::detail

@@ -560,8 +560,11 @@ void SessionImpl::flush(bool full) {
         values.push_back(std::move(v));
       }
       auto result = c.exec_driver_sql(insert_sql(*cls, d, included), values);
-      if (cls->autoincrement >= 0 && !static_cast<bool>(included[static_cast<std::size_t>(cls->autoincrement)]))
-        cls->columns[static_cast<std::size_t>(cls->autoincrement)].access->set(i->object, Value(result.lastrowid()));
+      if (cls->autoincrement >= 0 && !static_cast<bool>(included[static_cast<std::size_t>(cls->autoincrement)])) {
+        std::int64_t key = returns_generated_key(*cls, d, included) && result.next() ? result.row().get<std::int64_t>(0)
+                                                                                     : result.lastrowid();
+        cls->columns[static_cast<std::size_t>(cls->autoincrement)].access->set(i->object, Value(key));
+      }
       i->state = ObjectState::persistent;
       i->flags &= ~flag_touched;
       snapshot(i);

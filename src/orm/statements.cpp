@@ -33,6 +33,10 @@ const std::string& select_by_key_sql(const ClassInfo& cls, const Dialect& d) {
   return cached(cls, d, "select", [&] { return select(*cls.table).where(key_condition(cls)); });
 }
 
+bool returns_generated_key(const ClassInfo& cls, const Dialect& d, const std::vector<bool>& included) {
+  return !d.has_lastrowid() && cls.autoincrement >= 0 && !included[static_cast<std::size_t>(cls.autoincrement)];
+}
+
 const std::string& insert_sql(const ClassInfo& cls, const Dialect& d, const std::vector<bool>& included) {
   std::string key = "insert/";
   for (bool b : included) key += b ? '1' : '0';
@@ -40,7 +44,10 @@ const std::string& insert_sql(const ClassInfo& cls, const Dialect& d, const std:
     Assignments values;
     for (std::size_t i = 0; i < cls.columns.size(); ++i)
       if (included[i]) values.emplace_back(cls.columns[i].spec().name, bindparam(cls.columns[i].spec().name));
-    return insert(*cls.table).values(std::move(values));
+    auto stmt = insert(*cls.table).values(std::move(values));
+    if (returns_generated_key(cls, d, included))
+      stmt = stmt.returning({cls.table->c(cls.columns[static_cast<std::size_t>(cls.autoincrement)].spec().name)});
+    return stmt;
   });
 }
 

@@ -21,7 +21,10 @@ struct ClassStatements {
 
 /// SELECT every mapped column (in mapping order) WHERE each key column = ?.
 const std::string& select_by_key_sql(const ClassInfo& cls, const Dialect& d);
-/// INSERT of the columns marked in `included` (mapping order).
+/// Whether the INSERT reads the generated key back with RETURNING (no lastrowid on this dialect).
+bool returns_generated_key(const ClassInfo& cls, const Dialect& d, const std::vector<bool>& included);
+/// INSERT of the columns marked in `included` (mapping order); RETURNING the
+/// generated key where returns_generated_key says so.
 const std::string& insert_sql(const ClassInfo& cls, const Dialect& d, const std::vector<bool>& included);
 /// UPDATE of `changed` columns WHERE key; parameters: changed values, then the key.
 const std::string& update_sql(const ClassInfo& cls, const Dialect& d, const std::vector<std::size_t>& changed);

@@ -43,6 +43,11 @@ class Dialect {
   virtual bool supports_alter_column() const = 0;
   virtual bool supports_transactional_ddl() const { return true; }
   virtual bool supports_savepoints() const { return true; }
+  /// The driver reports the key an INSERT generated (SQLite's rowid); without
+  /// it, the ORM reads generated keys with RETURNING.
+  virtual bool has_lastrowid() const { return false; }
+  /// What follows an autoincrement key column's type in CREATE TABLE ("" when the type alone does it).
+  virtual std::string autoincrement_sql() const { return {}; }
 
   // --- reflection -----------------------------------------------------------
   virtual std::vector<std::string> table_names(Connection& conn) const = 0;

@@ -30,7 +30,8 @@ std::string create_table_sql(const Table& t, const Dialect& d) {
     sql += text;
     first = false;
   };
-  for (auto& c : t.columns()) item(column_ddl(c, d));
+  const ColumnSpec* generated = d.autoincrement_sql().empty() ? nullptr : t.autoincrement_column();
+  for (auto& c : t.columns()) item(column_ddl(c, d) + (generated && generated->name == c.name ? " " + d.autoincrement_sql() : ""));
   auto& pk = t.primary_key();
   if (!pk.columns.empty()) item("CONSTRAINT " + d.quote(pk.name) + " PRIMARY KEY (" + quoted_list(pk.columns, d) + ")");
   for (auto& uq : t.unique_constraints())

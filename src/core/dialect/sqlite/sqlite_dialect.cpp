@@ -129,6 +129,7 @@ class SqliteDialect final : public Dialect {
   std::string placeholder(std::size_t) const override { return "?"; }
   bool supports_returning() const override { return sqlite3_libversion_number() >= 3035000; }
   bool supports_alter_column() const override { return false; }
+  bool has_lastrowid() const override { return true; }
 
   std::string type_sql(const SqlType& t) const override {
     switch (t.kind) {
