@@ -67,6 +67,33 @@ bool Dialect::has_table(Connection& conn, std::string_view name) const {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+// SQLAlchemy's generic type names (SQLite's spelling); dialects override what differs.
+std::string Dialect::type_sql(const SqlType& t) const {
+  switch (t.kind) {
+    case TypeKind::integer: return "INTEGER";
+    case TypeKind::big_integer: return "BIGINT";
+    case TypeKind::small_integer: return "SMALLINT";
+    case TypeKind::string: return t.length ? "VARCHAR(" + std::to_string(*t.length) + ")" : "VARCHAR";
+    case TypeKind::text: return "TEXT";
+    case TypeKind::boolean: return "BOOLEAN";
+    case TypeKind::floating: return "FLOAT";
+    case TypeKind::numeric: return "NUMERIC(" + std::to_string(t.precision) + ", " + std::to_string(t.scale) + ")";
+    case TypeKind::date: return "DATE";
+    case TypeKind::date_time: return "DATETIME";
+    case TypeKind::time: return "TIME";
+    case TypeKind::json: return "JSON";
+    case TypeKind::enumeration: {
+      std::size_t longest = 0;
+      for (auto& v : t.enum_values) longest = std::max(longest, v.size());
+      return "VARCHAR(" + std::to_string(longest) + ")";
+    }
+    case TypeKind::large_binary: return "BLOB";
+    case TypeKind::uuid: return "UUID";
+    case TypeKind::unknown: return t.raw.empty() ? "BLOB" : t.raw;
+  }
+  return "BLOB";
+}
+
 const Dialect& dialect_for(std::string_view name) {
   if (name == "sqlite") return detail::sqlite_dialect();
   if (name == "postgresql") return detail::postgresql_dialect();

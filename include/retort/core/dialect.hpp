@@ -30,8 +30,9 @@ class Dialect {
   virtual bool needs_quoting(std::string_view identifier) const;
   /// The identifier, quoted (with embedded quotes doubled) when it needs it.
   std::string quote(std::string_view identifier) const;
-  /// The column type as DDL: "VARCHAR(50)", "INTEGER".
-  virtual std::string type_sql(const SqlType& type) const = 0;
+  /// The column type as DDL: "VARCHAR(50)", "INTEGER". The generic names by
+  /// default; a dialect overrides the types it spells its own way.
+  virtual std::string type_sql(const SqlType& type) const;
   /// Parses a type the database reports back (reflection).
   virtual SqlType parse_type(std::string_view declared) const = 0;
 

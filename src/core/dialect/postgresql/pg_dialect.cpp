@@ -50,28 +50,13 @@ class PostgresqlDialect final : public Dialect {
 
   std::string type_sql(const SqlType& t) const override {
     switch (t.kind) {
-      case TypeKind::integer: return "INTEGER";
-      case TypeKind::big_integer: return "BIGINT";
-      case TypeKind::small_integer: return "SMALLINT";
-      case TypeKind::string: return t.length ? "VARCHAR(" + std::to_string(*t.length) + ")" : "VARCHAR";
-      case TypeKind::text: return "TEXT";
-      case TypeKind::boolean: return "BOOLEAN";
-      case TypeKind::floating: return "FLOAT";
-      case TypeKind::numeric: return "NUMERIC(" + std::to_string(t.precision) + ", " + std::to_string(t.scale) + ")";
-      case TypeKind::date: return "DATE";
       case TypeKind::date_time: return t.timezone ? "TIMESTAMP WITH TIME ZONE" : "TIMESTAMP WITHOUT TIME ZONE";
       case TypeKind::time: return "TIME WITHOUT TIME ZONE";
       case TypeKind::json: return "JSONB";
-      case TypeKind::enumeration: {
-        std::size_t longest = 0;
-        for (auto& v : t.enum_values) longest = std::max(longest, v.size());
-        return "VARCHAR(" + std::to_string(longest) + ")";
-      }
       case TypeKind::large_binary: return "BYTEA";
-      case TypeKind::uuid: return "UUID";
       case TypeKind::unknown: return t.raw.empty() ? "TEXT" : t.raw;
+      default: return Dialect::type_sql(t);
     }
-    return "TEXT";
   }
 
   SqlType parse_type(std::string_view declared) const override {

@@ -131,32 +131,6 @@ class SqliteDialect final : public Dialect {
   bool supports_alter_column() const override { return false; }
   bool has_lastrowid() const override { return true; }
 
-  std::string type_sql(const SqlType& t) const override {
-    switch (t.kind) {
-      case TypeKind::integer: return "INTEGER";
-      case TypeKind::big_integer: return "BIGINT";
-      case TypeKind::small_integer: return "SMALLINT";
-      case TypeKind::string: return t.length ? "VARCHAR(" + std::to_string(*t.length) + ")" : "VARCHAR";
-      case TypeKind::text: return "TEXT";
-      case TypeKind::boolean: return "BOOLEAN";
-      case TypeKind::floating: return "FLOAT";
-      case TypeKind::numeric: return "NUMERIC(" + std::to_string(t.precision) + ", " + std::to_string(t.scale) + ")";
-      case TypeKind::date: return "DATE";
-      case TypeKind::date_time: return "DATETIME";
-      case TypeKind::time: return "TIME";
-      case TypeKind::json: return "JSON";
-      case TypeKind::enumeration: {
-        std::size_t longest = 0;
-        for (auto& v : t.enum_values) longest = std::max(longest, v.size());
-        return "VARCHAR(" + std::to_string(longest) + ")";
-      }
-      case TypeKind::large_binary: return "BLOB";
-      case TypeKind::uuid: return "UUID";
-      case TypeKind::unknown: return t.raw.empty() ? "BLOB" : t.raw;
-    }
-    return "BLOB";
-  }
-
   SqlType parse_type(std::string_view declared) const override {
     std::string d = upper(trim(declared));
     std::string base = trim(d.substr(0, d.find('(')));
