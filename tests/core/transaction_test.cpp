@@ -5,12 +5,12 @@
 #include "retort/core/engine.hpp"
 #include "retort/core/error.hpp"
 #include "retort/core/schema.hpp"
-#include "support/sqlite_fixture.hpp"
+#include "support/database_fixture.hpp"
 
 namespace r = retort;
 using r::testing::SeedTables;
 
-class TransactionTest : public r::testing::SqliteTest {
+class TransactionTest : public r::testing::DatabaseTest {
  protected:
   void SetUp() override { t.metadata.create_all(engine()); }
   int owners(r::Connection& c) { return c.execute(r::select({r::func::count()}).select_from(t.owner)).scalar<int>(); }
@@ -93,8 +93,9 @@ TEST_F(TransactionTest, UniqueViolationNamesConstraint) {
     FAIL() << "expected IntegrityError";
   } catch (const r::IntegrityError& e) {
     EXPECT_EQ(e.sqlstate(), "23505");
-    EXPECT_EQ(e.constraint(), "owner.name");
-    EXPECT_NE(std::string(e.what()).find("INSERT INTO owner (name) VALUES (?)"), std::string::npos) << e.what();
+    // SQLite names the column; PostgreSQL the constraint itself.
+    EXPECT_EQ(e.constraint(), r::testing::on_postgres() ? "uq_owner_name" : "owner.name");
+    EXPECT_NE(std::string(e.what()).find(sql("INSERT INTO owner (name) VALUES (?)")), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("'Ann'"), std::string::npos) << e.what();
   }
 }

@@ -7,11 +7,11 @@
 
 #include "retort/core/dialect.hpp"
 #include "retort/migrate.hpp"
-#include "support/sqlite_fixture.hpp"
+#include "support/database_fixture.hpp"
 
 namespace retort::testing {
 
-class MigrateTest : public SqliteTest {
+class MigrateTest : public DatabaseTest {
  protected:
   MigrateTest() { std::filesystem::create_directories(versions()); }
   std::filesystem::path versions() const { return dir_ / "versions"; }

@@ -22,21 +22,21 @@ class Loading : public r::testing::OrmTest {
     std::int64_t pet = 0;
     for (std::int64_t c = 1; c <= 10; ++c) {
       std::vector<r::Value> ch{r::Value(c), r::Value("channel" + std::to_string(c))};
-      conn.exec_driver_sql("INSERT INTO channel (id, title) VALUES (?, ?)", ch);
+      conn.exec_driver_sql(sql("INSERT INTO channel (id, title) VALUES (?, ?)"), ch);
     }
     for (std::int64_t o = 1; o <= n; ++o) {
       std::vector<r::Value> owner{r::Value(o), r::Value("owner" + std::to_string(o))};
-      conn.exec_driver_sql("INSERT INTO owner (id, name) VALUES (?, ?)", owner);
+      conn.exec_driver_sql(sql("INSERT INTO owner (id, name) VALUES (?, ?)"), owner);
       std::vector<r::Value> user{r::Value(o), r::Value("user" + std::to_string(o))};
-      conn.exec_driver_sql("INSERT INTO user (id, username) VALUES (?, ?)", user);
+      conn.exec_driver_sql(sql("INSERT INTO \"user\" (id, username) VALUES (?, ?)"), user);
       for (int k = 0; k < 2; ++k) {
         ++pet;
         std::vector<r::Value> p{r::Value(pet), r::Value("pet" + std::to_string(pet)), r::Value(o)};
-        conn.exec_driver_sql("INSERT INTO pet (id, name, owner_id) VALUES (?, ?, ?)", p);
+        conn.exec_driver_sql(sql("INSERT INTO pet (id, name, owner_id) VALUES (?, ?, ?)"), p);
         std::vector<r::Value> t{r::Value(pet), r::Value("toy" + std::to_string(pet)), r::Value(pet)};
-        conn.exec_driver_sql("INSERT INTO toy (id, name, pet_id) VALUES (?, ?, ?)", t);
+        conn.exec_driver_sql(sql("INSERT INTO toy (id, name, pet_id) VALUES (?, ?, ?)"), t);
         std::vector<r::Value> uc{r::Value(o), r::Value((o + k) % 10 + 1)};
-        conn.exec_driver_sql("INSERT INTO user_channel (user_id, channel_id) VALUES (?, ?)", uc);
+        conn.exec_driver_sql(sql("INSERT INTO user_channel (user_id, channel_id) VALUES (?, ?)"), uc);
       }
     }
     tx.commit();

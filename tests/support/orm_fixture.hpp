@@ -2,11 +2,11 @@
 #pragma once
 
 #include "retort/orm.hpp"
-#include "support/sqlite_fixture.hpp"
+#include "support/database_fixture.hpp"
 
 namespace retort::testing {
 
-class OrmTest : public SqliteTest {
+class OrmTest : public DatabaseTest {
  protected:
   OrmTest() { mapped_metadata().create_all(engine()); }
   /// Statements since the last call whose text starts with `prefix` ("" for all).

@@ -80,6 +80,12 @@ class IntegrityError : public DatabaseError {
   using DatabaseError::DatabaseError;
 };
 
+/// A value the database cannot hold: text with a NUL character on
+/// PostgreSQL, a number out of range, a malformed date (SQLSTATE class 22).
+class DataError : public DatabaseError {
+  using DatabaseError::DatabaseError;
+};
+
 /// The SQL itself is wrong: syntax, unknown table or column.
 class ProgrammingError : public DatabaseError {
   using DatabaseError::DatabaseError;

@@ -36,6 +36,9 @@ constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kFloa
   d.db_message = message;
   d.sqlstate = field(PG_DIAG_SQLSTATE);
   d.constraint = field(PG_DIAG_CONSTRAINT_NAME);
+  // NOT NULL has no constraint name: name the column, as SQLite's message does.
+  if (d.constraint.empty() && !field(PG_DIAG_COLUMN_NAME).empty())
+    d.constraint = field(PG_DIAG_TABLE_NAME) + "." + field(PG_DIAG_COLUMN_NAME);
   std::string tail;
   if (!sql.empty()) tail = "\n[SQL: " + sql + "]";
   if (!params.empty()) tail += "\n[parameters: " + d.params + "]";
@@ -59,37 +62,58 @@ constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kFloa
     throw OperationalError("(psycopg2.OperationalError) " + message + tail, d);
   }
   if (state.rfind("22", 0) == 0) {
-    d.code = "integrity";
-    throw IntegrityError("(psycopg2.errors.DataError) " + message + tail, d);
+    d.code = "data";
+    throw DataError("(psycopg2.errors.DataError) " + message + tail, d);
   }
   d.code = "programming";
   throw ProgrammingError("(psycopg2.errors.ProgrammingError) " + message + tail, d);
 }
 
 /// A text parameter for libpq (or null for NULL); bytes go as binary.
+/// `type` is the OID the server is told (0: let it infer, as for text).
 struct Param {
   std::string text;
+  Oid type = 0;
   bool null = false;
   bool binary = false;
 };
 
-Param to_param(const Value& v) {
+Param to_param(const Value& v, std::size_t position, const std::string& sql) {
   Param p;
   switch (v.kind()) {
     case Value::Kind::null: p.null = true; break;
-    case Value::Kind::boolean: p.text = v.as_bool() ? "true" : "false"; break;
-    case Value::Kind::integer: p.text = std::to_string(v.as_int()); break;
+    case Value::Kind::boolean:
+      p.text = v.as_bool() ? "true" : "false";
+      p.type = kBool;
+      break;
+    case Value::Kind::integer:
+      p.text = std::to_string(v.as_int());
+      p.type = kInt8;
+      break;
     case Value::Kind::real: {
       char buf[32];
       auto r = std::to_chars(buf, buf + sizeof buf, v.as_double());
       p.text.assign(buf, r.ptr);
+      p.type = kFloat8;
       break;
     }
-    case Value::Kind::text: p.text = v.as_text(); break;
+    case Value::Kind::text:
+      // libpq sends text NUL-terminated: a NUL would cut the value short, silently.
+      if (v.as_text().find('\0') != std::string::npos) {
+        ErrorDetails d;
+        d.sql = sql;
+        d.code = "data";
+        throw DataError("PostgreSQL text cannot contain NUL (0x00) characters (parameter " +
+                            std::to_string(position + 1) + "): store such values in a LargeBinary (bytea) column",
+                        d);
+      }
+      p.text = v.as_text();
+      break;
     case Value::Kind::bytes: {
       auto& b = v.as_bytes();
       p.text.assign(reinterpret_cast<const char*>(b.data()), b.size());
       p.binary = true;
+      p.type = kBytea;
       break;
     }
   }
@@ -201,15 +225,17 @@ class PgConnection final : public DriverConnection {
   std::unique_ptr<Cursor> execute(const std::string& sql, std::span<const Value> params, bool& reused) override {
     std::vector<Param> ps;
     ps.reserve(params.size());
-    for (auto& v : params) ps.push_back(to_param(v));
+    for (std::size_t k = 0; k < params.size(); ++k) ps.push_back(to_param(params[k], k, sql));
     std::vector<const char*> values;
     std::vector<int> lengths, formats;
+    std::vector<Oid> types;
     for (auto& p : ps) {
       values.push_back(p.null ? nullptr : p.text.data());
       lengths.push_back(static_cast<int>(p.text.size()));
       formats.push_back(p.binary ? 1 : 0);
+      types.push_back(p.type);
     }
-    const std::string& name = prepared(sql, params, reused);
+    const std::string& name = prepared(sql, types, params, reused);
     PGresult* res = PQexecPrepared(conn_, name.c_str(), static_cast<int>(ps.size()), values.data(), lengths.data(),
                                    formats.data(), 0);
     check(res, sql, params);
@@ -226,10 +252,15 @@ class PgConnection final : public DriverConnection {
   bool healthy() const override { return conn_ && !broken_ && PQstatus(conn_) == CONNECTION_OK; }
 
  private:
-  /// The server-side statement for `sql`, prepared on first use; the least
-  /// recently used one is deallocated when the cache is full.
-  const std::string& prepared(const std::string& sql, std::span<const Value> params, bool& reused) {
-    auto it = cache_.find(sql);
+  /// The server-side statement for `sql` with these parameter types, prepared
+  /// on first use; the least recently used one is deallocated when the cache is full.
+  const std::string& prepared(const std::string& sql, const std::vector<Oid>& types, std::span<const Value> params,
+                              bool& reused) {
+    // The types are part of the key: `SELECT $1` prepared for an integer cannot take a float.
+    std::string key = sql;
+    key += '\0';
+    for (auto& v : params) key += static_cast<char>('0' + static_cast<int>(v.kind()));
+    auto it = cache_.find(key);
     if (it != cache_.end()) {
       lru_.splice(lru_.begin(), lru_, it->second.lru);
       reused = true;
@@ -244,11 +275,11 @@ class PgConnection final : public DriverConnection {
       lru_.pop_back();
     }
     std::string name = "retort_" + std::to_string(++counter_);
-    PGresult* res = PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(params.size()), nullptr);
+    PGresult* res = PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data());
     check(res, sql, params);
     PQclear(res);
-    lru_.push_front(sql);
-    auto& entry = cache_[sql];
+    lru_.push_front(key);
+    auto& entry = cache_[key];
     entry.name = std::move(name);
     entry.lru = lru_.begin();
     return entry.name;
