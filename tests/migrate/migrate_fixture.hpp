@@ -43,6 +43,11 @@ class MigrateTest : public DatabaseTest {
     }
     return out;
   }
+  /// A live table as the dialect reflects it: dialect-neutral checks of columns and constraints.
+  Table live(const std::string& table) {
+    auto conn = engine().connect();
+    return conn.dialect().reflect_table(conn, table);
+  }
   void exec(const std::string& sql) {
     auto conn = engine().connect();
     conn.exec_driver_sql(sql);

@@ -59,10 +59,17 @@ downgrade:
 
 TEST_F(Operations, CreateTableNamesEveryConstraint) {
   seed();
-  auto sql = rows("SELECT sql FROM sqlite_master WHERE name = 'pet'");
-  EXPECT_NE(sql[0][0].as_text().find("CONSTRAINT pk_pet PRIMARY KEY (id)"), std::string::npos);
-  EXPECT_NE(sql[0][0].as_text().find("CONSTRAINT fk_pet_owner_id_owner FOREIGN KEY(owner_id) REFERENCES owner (id)"),
-            std::string::npos);
+  auto pet = live("pet");
+  EXPECT_EQ(pet.primary_key().name, "pk_pet");
+  ASSERT_EQ(pet.foreign_keys().size(), 1u);
+  EXPECT_EQ(pet.foreign_keys()[0].name, "fk_pet_owner_id_owner");
+  EXPECT_EQ(pet.foreign_keys()[0].referred_table, "owner");
+  if (!r::testing::on_postgres()) {
+    auto sql = rows("SELECT sql FROM sqlite_master WHERE name = 'pet'");
+    EXPECT_NE(sql[0][0].as_text().find("CONSTRAINT pk_pet PRIMARY KEY (id)"), std::string::npos);
+    EXPECT_NE(sql[0][0].as_text().find("CONSTRAINT fk_pet_owner_id_owner FOREIGN KEY(owner_id) REFERENCES owner (id)"),
+              std::string::npos);
+  }
   EXPECT_EQ(tables(), (std::vector<std::string>{"owner", "pet", "retort_version"}));
 }
 
@@ -82,6 +89,12 @@ TEST_F(Operations, DroppingAColumnRebuildsTheTableAndKeepsRowsIndexesAndForeignK
   seed();
   auto ddl = apply("upgrade:\n  - add_column: {table: pet, column: {name: extra, type: Text(), nullable: true}}\n"
                    "  - drop_column: {table: pet, column: extra}\n");
+  if (r::testing::on_postgres()) {  // PostgreSQL's ALTER TABLE does it all: no rebuild
+    EXPECT_EQ(ddl, (std::vector<std::string>{"ALTER TABLE pet ADD COLUMN extra TEXT", "ALTER TABLE pet DROP COLUMN extra"}));
+    EXPECT_EQ(rows("SELECT id, name, owner_id FROM pet ORDER BY id"),
+              (Rows{{r::Value(1), r::Value("Rex"), r::Value(1)}, {r::Value(2), r::Value("Tom"), r::Value()}}));
+    return;
+  }
   ASSERT_GE(ddl.size(), 5u);
   EXPECT_EQ(ddl[1].rfind("CREATE TABLE _retort_tmp_pet", 0), 0u) << ddl[1];
   EXPECT_EQ(ddl[2], "INSERT INTO _retort_tmp_pet (id, name, owner_id) SELECT id, name, owner_id FROM pet");
@@ -98,8 +111,9 @@ TEST_F(Operations, AlteringTypeAndNullabilityRebuildsAndKeepsRows) {
   seed();
   exec("UPDATE pet SET name = 'Tom' WHERE id = 2");
   apply("upgrade:\n  - alter_column: {table: pet, column: name, type: Text(), nullable: false}\n");
-  auto sql = rows("SELECT sql FROM sqlite_master WHERE name = 'pet'");
-  EXPECT_NE(sql[0][0].as_text().find("name TEXT NOT NULL"), std::string::npos) << sql[0][0].as_text();
+  auto name = live("pet").column("name");
+  EXPECT_FALSE(name.is_nullable());
+  EXPECT_EQ(engine().dialect().type_sql(name.type), "TEXT");
   EXPECT_EQ(rows("SELECT count(*) FROM pet"), (Rows{{r::Value(2)}}));
   EXPECT_THROW(exec("INSERT INTO pet (id, name) VALUES (5, NULL)"), r::IntegrityError);
 }
@@ -108,8 +122,7 @@ TEST_F(Operations, ARebuildThatViolatesAConstraintChangesNothing) {
   seed();  // Tom has no owner
   EXPECT_THROW(apply("upgrade:\n  - alter_column: {table: pet, column: owner_id, nullable: false}\n"), r::MigrationError);
   EXPECT_EQ(rows("SELECT version_num FROM retort_version"), (Rows{{r::Value("a1")}}));
-  auto sql = rows("SELECT sql FROM sqlite_master WHERE name = 'pet'");
-  EXPECT_NE(sql[0][0].as_text().find("owner_id INTEGER,"), std::string::npos);  // still nullable
+  EXPECT_TRUE(live("pet").column("owner_id").is_nullable());  // as it was
   EXPECT_EQ(rows("SELECT count(*) FROM pet"), (Rows{{r::Value(2)}}));
   EXPECT_EQ(tables(), (std::vector<std::string>{"owner", "pet", "retort_version"}));
 }
@@ -132,6 +145,7 @@ TEST_F(Operations, UniqueConstraintsAreAddedAndDroppedByRebuild) {
 }
 
 TEST_F(Operations, RowsThatBreakAForeignKeyStopARebuild) {
+  RETORT_SQLITE_ONLY("PostgreSQL cannot switch its foreign keys off to let an orphan in");
   seed();
   {  // an orphan slipped in while enforcement was off
     auto conn = engine().connect();
@@ -162,7 +176,7 @@ TEST_F(Operations, OperationsOnWhatIsNotThereNameItAndNothingRuns) {
         << e.what();
     EXPECT_NE(std::string(e.what()).find("nothing of it was run"), std::string::npos);
   }
-  EXPECT_EQ(rows("SELECT count(*) FROM pragma_table_info('pet') WHERE name = 'a'"), (Rows{{r::Value(0)}}));
+  EXPECT_EQ(live("pet").find_column("a"), nullptr);
 }
 
 TEST_F(Operations, RenamingATableKeepsItsRows) {
@@ -176,7 +190,9 @@ TEST_F(Operations, ExecuteRunsOnItsDialectOnly) {
   seed();
   apply("upgrade:\n  - execute: {sql: \"UPDATE pet SET name = upper(name)\", dialect: sqlite}\n"
         "  - execute: {sql: \"UPDATE pet SET name = 'never'\", dialect: postgresql}\n");
-  EXPECT_EQ(rows("SELECT name FROM pet ORDER BY id"), (Rows{{r::Value("REX")}, {r::Value("TOM")}}));
+  EXPECT_EQ(rows("SELECT name FROM pet ORDER BY id"),
+            r::testing::on_postgres() ? (Rows{{r::Value("never")}, {r::Value("never")}})
+                                      : (Rows{{r::Value("REX")}, {r::Value("TOM")}}));
 }
 
 }  // namespace

@@ -84,12 +84,14 @@ TEST_F(Runner, ARevisionThatFailsHalfWayLeavesSchemaAndVersionAsBefore) {
   } catch (const r::MigrationError& e) {
     std::string what = e.what();
     EXPECT_NE(what.find("revision b2 (broken) failed at 'execute INSERT INTO nowhere VALUES (1)'"), std::string::npos) << what;
-    EXPECT_NE(what.find("no such table: nowhere"), std::string::npos) << what;
+    EXPECT_NE(what.find(r::testing::on_postgres() ? "relation \"nowhere\" does not exist" : "no such table: nowhere"),
+              std::string::npos)
+        << what;
     EXPECT_NE(what.find("rolled back"), std::string::npos);
     EXPECT_EQ(e.details().sql, "INSERT INTO nowhere VALUES (1)");
   }
   EXPECT_EQ(mig.current(), (std::vector<std::string>{"a1"}));  // the first revision stays applied
-  EXPECT_EQ(rows("SELECT count(*) FROM pragma_table_info('owner') WHERE name = 'email'"), (Rows{{r::Value(0)}}));
+  EXPECT_EQ(live("owner").find_column("email"), nullptr);
 }
 
 TEST_F(Runner, UnknownTargetsAreNamed) {
