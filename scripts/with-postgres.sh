@@ -49,6 +49,7 @@ trap cleanup EXIT
 
 export RETORT_TEST_POSTGRES_URL="postgresql://retort@127.0.0.1:$port/retort_test"
 export RETORT_TEST_POSTGRES_CTL="${as_server_user[*]} $bindir/pg_ctl -D $cluster/data -l $cluster/server.log"
+export RETORT_TEST_POSTGRES_SOCKET_DIR="$cluster"
 echo "==> PostgreSQL at $RETORT_TEST_POSTGRES_URL"
 set +e
 "$@"

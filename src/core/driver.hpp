@@ -3,6 +3,7 @@
 // sqlite3.h or libpq-fe.h.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <span>
 #include <string>
@@ -24,6 +25,17 @@ class DriverConnection {
   virtual void execute_control(std::string_view sql) = 0;
   /// False once the connection is known to be unusable.
   virtual bool healthy() const = 0;
+  /// A round trip to the server: false when it does not answer (the pool's pre-ping).
+  virtual bool ping() noexcept {
+    try {
+      execute_control("SELECT 1");
+      return true;
+    } catch (...) {
+      return false;
+    }
+  }
+  /// When it was opened: the pool replaces connections older than pool_recycle_s.
+  const std::chrono::steady_clock::time_point opened_at = std::chrono::steady_clock::now();
 };
 
 /// How an engine opens connections for one dialect.

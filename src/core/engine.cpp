@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <iostream>
 #include <mutex>
 #include <unordered_map>
@@ -30,7 +32,9 @@ struct EngineImpl {
   const Driver* driver;
 
   std::mutex mutex;  // guards everything below that is not atomic
-  std::vector<std::shared_ptr<DriverConnection>> idle;
+  std::condition_variable returned;  // a connection came back to the pool (or closed)
+  std::deque<std::shared_ptr<DriverConnection>> idle;  // oldest return first: each is used in turn
+  std::size_t open = 0;  // connections that exist: idle and checked out
   std::shared_ptr<DriverConnection> single;  // the one connection of a memory database
   std::unordered_map<std::string, std::shared_ptr<const CompiledSql>> compiled;
   std::vector<std::pair<int, std::function<void(const StatementEvent&)>>> hooks;
@@ -38,7 +42,23 @@ struct EngineImpl {
   std::atomic<bool> has_hooks{false};
 
   std::atomic<std::uint64_t> statements{0}, compilations{0}, compile_hits{0}, prepares{0}, prepare_hits{0},
-      opened{0}, checked_out{0};
+      opened{0}, checked_out{0}, closed{0}, invalidated{0}, timeouts{0};
+
+  /// One connection fewer exists (closed, or lost); a waiting checkout may open one.
+  void forget_one() {
+    {
+      std::lock_guard lock(mutex);
+      --open;
+    }
+    ++closed;
+    returned.notify_one();
+  }
+  bool too_old(const DriverConnection& c) const {
+    return options.pool_recycle_s > 0 &&
+           std::chrono::steady_clock::now() - c.opened_at > std::chrono::duration<double>(options.pool_recycle_s);
+  }
+  std::shared_ptr<DriverConnection> checkout();
+  void checkin(std::shared_ptr<DriverConnection> raw);
 
   void echo(std::string_view line) const {
     if (options.echo_sink) options.echo_sink(line);
@@ -65,7 +85,93 @@ std::string format_duration(std::chrono::nanoseconds d) {
 EngineOptions EngineOptions::from_config(const Config& config) {
   EngineOptions o;
   o.echo = config.echo();
+  auto number = [&](const char* key, auto& out) {
+    auto text = config.get(key);
+    if (!text) return;
+    char* end = nullptr;
+    double v = std::strtod(text->c_str(), &end);
+    if (text->empty() || *end != '\0' || v < -1)
+      throw ConfigError(std::string(key) + " = '" + *text + "' is not a number; write e.g. " + key + "=10",
+                        ErrorDetails{.location = config.source(key).value_or("")});
+    out = static_cast<std::remove_reference_t<decltype(out)>>(v);
+  };
+  number("SQLALCHEMY_POOL_SIZE", o.pool_size);
+  number("SQLALCHEMY_MAX_OVERFLOW", o.max_overflow);
+  number("SQLALCHEMY_POOL_TIMEOUT", o.pool_timeout_s);
+  number("SQLALCHEMY_POOL_RECYCLE", o.pool_recycle_s);
+  o.pool_pre_ping = config.get_bool("SQLALCHEMY_POOL_PRE_PING", o.pool_pre_ping);
   return o;
+}
+
+// ---- the pool ---------------------------------------------------------------------------
+
+std::shared_ptr<DriverConnection> EngineImpl::checkout() {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                         std::chrono::duration<double>(options.pool_timeout_s));
+  for (;;) {
+    std::shared_ptr<DriverConnection> raw;
+    {
+      std::unique_lock lock(mutex);
+      while (idle.empty() && open >= options.pool_size + options.max_overflow) {
+        if (returned.wait_until(lock, deadline) == std::cv_status::timeout && idle.empty() &&
+            open >= options.pool_size + options.max_overflow) {
+          ++timeouts;
+          char timeout[32];
+          std::snprintf(timeout, sizeof timeout, "%.2f", options.pool_timeout_s);
+          ErrorDetails d;
+          d.code = "pool_timeout";
+          throw PoolTimeoutError("QueuePool limit of size " + std::to_string(options.pool_size) + " overflow " +
+                                     std::to_string(options.max_overflow) + " reached, connection timed out, timeout " +
+                                     timeout +
+                                     "\nhint: return connections sooner (close sessions at the end of each request), "
+                                     "or raise pool_size / max_overflow",
+                                 d, /*retryable=*/true);
+        }
+      }
+      if (!idle.empty()) {
+        raw = std::move(idle.front());
+        idle.pop_front();
+      } else {
+        ++open;  // reserved: opened below, outside the lock
+      }
+    }
+    if (!raw) {
+      try {
+        raw = driver->open(url, options);
+      } catch (...) {
+        forget_one();
+        --closed;  // it never opened
+        throw;
+      }
+      ++opened;
+      return raw;
+    }
+    // An idle connection: replace it if it is too old, or lost (pre-ping).
+    bool dead = !raw->healthy() || (options.pool_pre_ping && !raw->ping());
+    if (!dead && !too_old(*raw)) return raw;
+    if (dead) ++invalidated;
+    raw.reset();
+    forget_one();
+  }
+}
+
+void EngineImpl::checkin(std::shared_ptr<DriverConnection> raw) {
+  if (!raw->healthy()) {
+    ++invalidated;
+    raw.reset();
+    forget_one();
+    return;
+  }
+  {
+    std::lock_guard lock(mutex);
+    if (idle.size() < options.pool_size && !too_old(*raw)) {
+      idle.push_back(std::move(raw));
+      returned.notify_one();
+      return;
+    }
+  }
+  raw.reset();  // overflow: closed
+  forget_one();
 }
 
 // ---- Engine ------------------------------------------------------------------------
@@ -81,26 +187,20 @@ Engine::Engine(std::string_view url, EngineOptions options) : Engine(Url::parse(
 Connection Engine::connect() {
   auto& e = *impl_;
   std::shared_ptr<DriverConnection> raw;
-  {
-    std::lock_guard lock(e.mutex);
-    if (e.driver->single_connection(e.url)) {
+  if (e.driver->single_connection(e.url)) {  // a memory database: every Connection shares it
+    {
+      std::lock_guard lock(e.mutex);
       raw = e.single;
-    } else {
-      while (!e.idle.empty() && !raw) {
-        raw = std::move(e.idle.back());
-        e.idle.pop_back();
-        if (!raw->healthy()) raw.reset();
-      }
     }
-  }
-  if (!raw) {
-    raw = e.driver->open(e.url, e.options);
-    ++e.opened;
-    if (e.driver->single_connection(e.url)) {
+    if (!raw) {
+      raw = e.driver->open(e.url, e.options);
+      ++e.opened;
       std::lock_guard lock(e.mutex);
       if (!e.single) e.single = raw;
       raw = e.single;
     }
+  } else {
+    raw = e.checkout();
   }
   ++e.checked_out;
   return Connection(impl_, std::move(raw));
@@ -126,12 +226,26 @@ void Engine::remove_statement_hook(int id) {
 
 EngineStats Engine::stats() const {
   auto& e = *impl_;
-  return EngineStats{e.statements, e.compilations, e.compile_hits, e.prepares, e.prepare_hits, e.opened, e.checked_out};
+  EngineStats s{e.statements, e.compilations, e.compile_hits, e.prepares, e.prepare_hits, e.opened, e.checked_out};
+  {
+    std::lock_guard lock(e.mutex);
+    s.connections_idle = e.idle.size();
+  }
+  s.connections_closed = e.closed;
+  s.connections_invalidated = e.invalidated;
+  s.pool_timeouts = e.timeouts;
+  return s;
 }
 
 void Engine::dispose() {
-  std::lock_guard lock(impl_->mutex);
-  impl_->idle.clear();
+  std::deque<std::shared_ptr<DriverConnection>> closing;
+  {
+    std::lock_guard lock(impl_->mutex);
+    closing.swap(impl_->idle);
+    impl_->open -= closing.size();
+  }
+  impl_->closed += closing.size();
+  impl_->returned.notify_all();
 }
 
 // ---- Connection ----------------------------------------------------------------------
@@ -166,12 +280,12 @@ void Connection::release() noexcept {
   }
   --engine_->checked_out;
   auto raw = std::move(raw_);
-  if (engine_->driver->single_connection(engine_->url) || !raw->healthy()) return;
-  std::lock_guard lock(engine_->mutex);
-  if (engine_->idle.size() < engine_->options.pool_size) engine_->idle.push_back(std::move(raw));
+  if (engine_->driver->single_connection(engine_->url)) return;
+  engine_->checkin(std::move(raw));
 }
 
 const Dialect& Connection::dialect() const { return engine_->driver->dialect; }
+bool Connection::invalidated() const noexcept { return raw_ && !raw_->healthy(); }
 Engine Connection::engine() const { return Engine(engine_); }
 
 Result Connection::execute(const Statement& stmt, const Params& params) {
@@ -289,6 +403,8 @@ void Connection::end_transaction(int level, bool commit) {
       depth_ = level;
       throw;
     }
+  } else if (!raw_->healthy()) {
+    // The connection is lost: the server has ended the transaction already.
   } else if (level == 0) {
     control("ROLLBACK");
   } else {

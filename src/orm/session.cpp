@@ -258,6 +258,17 @@ void SessionImpl::check_usable() const {
 
 Connection& SessionImpl::connection(bool write) {
   check_usable();
+  if (conn && conn->invalidated()) {
+    // The server went away. A transaction that only read is simply gone: go
+    // on with a fresh connection. One that wrote lost its writes: say so.
+    if (wrote) {
+      failed = true;
+      throw InvalidRequestError("the database connection was lost in a transaction that had written: its writes are "
+                                "gone. Call rollback(), then run the unit of work again");
+    }
+    tx.reset();
+    conn.reset();
+  }
   if (!conn) conn.emplace(engine.connect());
   // SQLite: BEGIN at the first write, as pysqlite does, so reads before it hold no lock.
   bool defer = conn->dialect().name() == "sqlite";
@@ -482,6 +493,7 @@ void SessionImpl::flush(bool full) {
   classes = dependency_order(std::move(classes));
 
   Connection& c = connection(true);
+  wrote = true;
   const Dialect& d = c.dialect();
   try {
     // Foreign keys of `cls`'s objects whose parent has its key now.
@@ -817,6 +829,7 @@ void Session::commit() {
     s.tx.reset();
   }
   s.conn.reset();
+  s.wrote = false;
   auto removed = std::exchange(s.removed, {});
   for (auto* i : removed) s.reset_states(i);  // deleted: what they referred to is let go
   for (auto* i : removed) {
@@ -837,6 +850,7 @@ void Session::rollback() {
   }
   s.conn.reset();
   s.failed = false;
+  s.wrote = false;
   s.reset_all_states();
   // Objects added or inserted in the transaction leave the session; deleted
   // ones come back; every other object reloads on next access.
@@ -887,6 +901,7 @@ void Session::close() {
   }
   s.conn.reset();
   s.failed = false;
+  s.wrote = false;
   s.detach_all();
 }
 
@@ -939,7 +954,11 @@ bool Session::modified(const InstanceBase* i) const {
   return i && i->state == ObjectState::persistent && impl_->modified(i);
 }
 
-Connection& Session::connection() { return impl_->connection(true); }
+Connection& Session::connection() {
+  auto& c = impl_->connection(true);
+  impl_->wrote = true;  // what the caller runs on it is unknown: count it as a write
+  return c;
+}
 Engine& Session::engine() { return impl_->engine; }
 std::size_t Session::size() const { return impl_->identity_size; }
 

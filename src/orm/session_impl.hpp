@@ -31,6 +31,7 @@ class SessionImpl {
   std::optional<Connection> conn;
   std::optional<Transaction> tx;
   bool failed = false;  ///< a flush failed; only rollback() and close() are allowed
+  bool wrote = false;   ///< the open transaction has written (flushed, or the user's own connection())
 
   std::unordered_map<const ClassInfo*, ClassIdentityMap> identity;
   std::size_t identity_size = 0;

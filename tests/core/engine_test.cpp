@@ -1,7 +1,10 @@
-// Engine and Connection on a real SQLite file: executing, typed rows, the
-// compiled-statement and prepared-statement caches, executemany, echo.
+// Engine and Connection on each backend: executing, typed rows, the
+// compiled-statement and prepared-statement caches, executemany, echo, the pool.
 #include <gtest/gtest.h>
 
+#include <thread>
+
+#include "retort/core/config.hpp"
 #include "retort/core/dialect.hpp"
 #include "retort/core/engine.hpp"
 #include "retort/core/error.hpp"
@@ -239,4 +242,77 @@ TEST_F(EngineTest, EmptyBlobAndEmptyTextAreNotNull) {
   std::vector<r::Value> in{r::Bytes{}, std::string()};
   conn.exec_driver_sql(sql("INSERT INTO e VALUES (?, ?)"), in);
   EXPECT_EQ(conn.exec_driver_sql("SELECT b, t FROM e").one(), in);
+}
+
+// ---- the pool ----------------------------------------------------------------
+
+TEST_F(EngineTest, ThePoolWaitsForAFreeConnectionThenTimesOutNamingTheLimits) {
+  r::EngineOptions o;
+  o.pool_size = 2;
+  o.max_overflow = 1;
+  o.pool_timeout_s = 0.2;
+  r::Engine e(url(), o);
+  std::vector<r::Connection> held;
+  for (int k = 0; k < 3; ++k) held.push_back(e.connect());
+  try {
+    e.connect();
+    FAIL() << "expected PoolTimeoutError";
+  } catch (const r::PoolTimeoutError& err) {
+    EXPECT_TRUE(err.retryable());
+    EXPECT_NE(std::string(err.what()).find("QueuePool limit of size 2 overflow 1 reached, connection timed out, timeout 0.20"),
+              std::string::npos)
+        << err.what();
+  }
+  EXPECT_EQ(e.stats().pool_timeouts, 1u);
+  // A connection returned by another thread while one waits is handed over.
+  std::thread giver([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    held.pop_back();
+  });
+  auto waited = e.connect();
+  giver.join();
+  EXPECT_EQ(waited.exec_driver_sql("SELECT 1").scalar<int>(), 1);
+  held.clear();
+  { auto drop = std::move(waited); }
+  auto s = e.stats();
+  EXPECT_EQ(s.connections_opened, 3u);
+  EXPECT_EQ(s.connections_checked_out, 0u);
+  EXPECT_EQ(s.connections_idle, 2u);    // pool_size kept...
+  EXPECT_EQ(s.connections_closed, 1u);  // ...the overflow one closed
+}
+
+TEST_F(EngineTest, ThePoolReplacesConnectionsOlderThanPoolRecycle) {
+  r::EngineOptions o;
+  o.pool_recycle_s = 0.05;
+  r::Engine e(url(), o);
+  { auto c = e.connect(); }
+  { auto c = e.connect(); }
+  EXPECT_EQ(e.stats().connections_opened, 1u);  // reused while young
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));
+  { auto c = e.connect(); }
+  EXPECT_EQ(e.stats().connections_opened, 2u);
+  EXPECT_EQ(e.stats().connections_closed, 1u);
+}
+
+TEST_F(EngineTest, PoolSettingsComeFromTheConfig) {
+  r::Config config;
+  config.set("SQLALCHEMY_POOL_SIZE", "3");
+  config.set("SQLALCHEMY_MAX_OVERFLOW", "0");
+  config.set("SQLALCHEMY_POOL_TIMEOUT", "2.5");
+  config.set("SQLALCHEMY_POOL_RECYCLE", "3600");
+  config.set("SQLALCHEMY_POOL_PRE_PING", "true");
+  auto o = r::EngineOptions::from_config(config);
+  EXPECT_EQ(o.pool_size, 3u);
+  EXPECT_EQ(o.max_overflow, 0u);
+  EXPECT_DOUBLE_EQ(o.pool_timeout_s, 2.5);
+  EXPECT_DOUBLE_EQ(o.pool_recycle_s, 3600);
+  EXPECT_TRUE(o.pool_pre_ping);
+  config.set("SQLALCHEMY_POOL_SIZE", "five");
+  try {
+    r::EngineOptions::from_config(config);
+    FAIL() << "expected ConfigError";
+  } catch (const r::ConfigError& err) {
+    EXPECT_NE(std::string(err.what()).find("SQLALCHEMY_POOL_SIZE = 'five' is not a number"), std::string::npos)
+        << err.what();
+  }
 }

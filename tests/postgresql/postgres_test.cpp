@@ -1,14 +1,14 @@
-// PostgreSQL: the core, ORM and migrations against a real server, reached
-// through RETORT_TEST_POSTGRES_URL (scripts/with-postgres.sh starts one).
-// Each test works in a schema of its own, so tests run side by side.
+// PostgreSQL's own behaviour against a real server, reached through
+// RETORT_TEST_POSTGRES_URL (scripts/with-postgres.sh starts one): native
+// types, SQLSTATEs, server-side prepared statements, transactional DDL. The
+// shared suites run here too (see tests/CMakeLists.txt). Each test works in a
+// schema of its own, so tests run side by side.
 #include <gtest/gtest.h>
-
-#include <cstdlib>
-#include <random>
 
 #include "../../examples/petshop/models.hpp"
 #include "retort/core/dialect.hpp"
 #include "retort/migrate.hpp"
+#include "support/database_fixture.hpp"
 
 namespace r = retort;
 namespace m = retort::migrate;
@@ -17,31 +17,9 @@ namespace {
 
 using Rows = std::vector<std::vector<r::Value>>;
 
-class Postgres : public ::testing::Test {
+// Run with RETORT_TEST_BACKEND=postgresql: DatabaseTest gives each test its schema.
+class Postgres : public r::testing::DatabaseTest {
  protected:
-  void SetUp() override {
-    const char* url = std::getenv("RETORT_TEST_POSTGRES_URL");
-    if (!url || !*url) {
-      if (std::getenv("CI")) FAIL() << "RETORT_TEST_POSTGRES_URL is not set: run the tests through scripts/with-postgres.sh";
-      GTEST_SKIP() << "no PostgreSQL: run through scripts/with-postgres.sh";
-    }
-    base_ = url;
-    schema_ = "t_" + std::to_string(std::random_device{}()) + "_" + std::to_string(::getpid());
-    {
-      r::Engine admin(base_);
-      auto conn = admin.connect();
-      conn.exec_driver_sql("CREATE SCHEMA " + schema_);
-    }
-    engine_.emplace(base_ + "?options=-csearch_path%3D" + schema_);
-  }
-  void TearDown() override {
-    if (!engine_) return;
-    engine_.reset();
-    r::Engine admin(base_);
-    auto conn = admin.connect();
-    conn.exec_driver_sql("DROP SCHEMA " + schema_ + " CASCADE");
-  }
-  r::Engine& engine() { return *engine_; }
   Rows rows(const std::string& sql) {
     auto conn = engine().connect();
     auto result = conn.exec_driver_sql(sql);
@@ -57,9 +35,6 @@ class Postgres : public ::testing::Test {
     auto conn = engine().connect();
     conn.exec_driver_sql(sql);
   }
-
-  std::string base_, schema_;
-  std::optional<r::Engine> engine_;
 };
 
 TEST_F(Postgres, ValuesRoundTripAsBoundParameters) {

@@ -52,6 +52,10 @@ struct EngineStats {
   std::uint64_t prepare_cache_hits = 0;
   std::uint64_t connections_opened = 0;
   std::uint64_t connections_checked_out = 0;  ///< currently in use
+  std::uint64_t connections_idle = 0;         ///< in the pool, ready
+  std::uint64_t connections_closed = 0;       ///< closed: overflow returned, recycled, disposed or lost
+  std::uint64_t connections_invalidated = 0;  ///< found unusable (lost, or failed the pre-ping) and dropped
+  std::uint64_t pool_timeouts = 0;            ///< checkouts that gave up after pool_timeout_s
 };
 
 /// Engine settings. `from_config` reads them from Config (SQLALCHEMY_ECHO, ...).
@@ -65,8 +69,20 @@ struct EngineOptions {
   std::string synchronous;                        ///< SQLite: e.g. "normal"; "" keeps the default
   std::size_t statement_cache_size = 256;         ///< prepared statements kept per connection
   std::size_t compiled_cache_size = 500;          ///< compiled statements kept per engine
-  std::size_t pool_size = 5;                      ///< idle connections kept
+  /// The pool (SQLAlchemy's QueuePool): `pool_size` connections are kept,
+  /// `max_overflow` more may be open at busy times and are closed when
+  /// returned; a checkout beyond both waits up to `pool_timeout_s`, then
+  /// raises PoolTimeoutError. A connection older than `pool_recycle_s` (> 0)
+  /// is replaced at checkout; `pool_pre_ping` tests each one at checkout and
+  /// replaces it silently when the server dropped it.
+  std::size_t pool_size = 5;
+  std::size_t max_overflow = 10;
+  double pool_timeout_s = 30;
+  double pool_recycle_s = -1;
+  bool pool_pre_ping = false;
 
+  /// SQLALCHEMY_ECHO, and the pool from SQLALCHEMY_POOL_SIZE, SQLALCHEMY_MAX_OVERFLOW,
+  /// SQLALCHEMY_POOL_TIMEOUT, SQLALCHEMY_POOL_RECYCLE and SQLALCHEMY_POOL_PRE_PING.
   static EngineOptions from_config(const Config& config);
 };
 
@@ -215,6 +231,9 @@ class Connection {
   /// SAVEPOINT inside the current transaction (begins one if none).
   Transaction begin_nested();
   bool in_transaction() const noexcept { return depth_ > 0; }
+  /// True once the driver connection is known to be lost (the server went
+  /// away): nothing more can run on it; a new connect() gets a fresh one.
+  bool invalidated() const noexcept;
 
   const Dialect& dialect() const;
   Engine engine() const;

@@ -75,6 +75,12 @@ class OperationalError : public DatabaseError {
   bool retryable_;
 };
 
+/// No pooled connection became free within `pool_timeout` (SQLAlchemy's
+/// "QueuePool limit ... reached"). Retryable: connections may free up.
+class PoolTimeoutError : public OperationalError {
+  using OperationalError::OperationalError;
+};
+
 /// NOT NULL, UNIQUE, FOREIGN KEY or CHECK violated; `constraint()` names it.
 class IntegrityError : public DatabaseError {
   using DatabaseError::DatabaseError;
