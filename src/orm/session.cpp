@@ -542,22 +542,28 @@ void SessionImpl::flush(bool full) {
         if (key_changed) insert_identity(i);
       }
     };
-    auto insert_one = [&](InstanceBase* i) {
+    // An object's INSERT: its foreign keys copied from parents already
+    // inserted, then the columns it writes and their values.
+    struct Row {
+      InstanceBase* object;
+      std::vector<bool> included;
+      std::vector<Value> values;
+      bool server_defaults = false;
+    };
+    auto row_of = [&](InstanceBase* i) {
       const ClassInfo* cls = i->cls;
       for (auto& f : plan.keys)
         if (!f.done && f.child == i && (!f.parent || key_ready(f.parent))) {
           copy_foreign_key(f);
           f.done = true;
         }
-      std::vector<bool> included(cls->columns.size(), true);
-      std::vector<Value> values;
-      values.reserve(cls->columns.size());
-      bool server_defaults = false;
+      Row row{i, std::vector<bool>(cls->columns.size(), true), {}};
+      row.values.reserve(cls->columns.size());
       for (std::size_t col = 0; col < cls->columns.size(); ++col) {
         auto& info = cls->columns[col];
         auto& access = *info.access;
         if (static_cast<int>(col) == cls->autoincrement && access.is_unset(i->object)) {
-          included[col] = false;
+          row.included[col] = false;
           continue;
         }
         Value v = access.get(i->object);
@@ -565,24 +571,78 @@ void SessionImpl::flush(bool full) {
           v = *info.spec().default_value;
           access.set(i->object, v);
         } else if (v.is_null() && info.spec().server_default) {
-          included[col] = false;  // let the database fill it; read back below
-          server_defaults = true;
+          row.included[col] = false;  // let the database fill it; read back below
+          row.server_defaults = true;
           continue;
         }
-        values.push_back(std::move(v));
+        row.values.push_back(std::move(v));
       }
-      auto result = c.exec_driver_sql(insert_sql(*cls, d, included), values);
-      if (cls->autoincrement >= 0 && !static_cast<bool>(included[static_cast<std::size_t>(cls->autoincrement)])) {
-        std::int64_t key = returns_generated_key(*cls, d, included) && result.next() ? result.row().get<std::int64_t>(0)
-                                                                                     : result.lastrowid();
-        cls->columns[static_cast<std::size_t>(cls->autoincrement)].access->set(i->object, Value(key));
-      }
+      return row;
+    };
+    // After its INSERT: the generated key (if any) set, the object persistent.
+    auto inserted_row = [&](Row& row, std::optional<std::int64_t> key) {
+      auto* i = row.object;
+      if (key) i->cls->columns[static_cast<std::size_t>(i->cls->autoincrement)].access->set(i->object, Value(*key));
       i->state = ObjectState::persistent;
       i->flags &= ~flag_touched;
       snapshot(i);
       insert_identity(i);
-      if (server_defaults) i->flags |= flag_expired;
+      if (row.server_defaults) i->flags |= flag_expired;
       hold(inserted, i);
+    };
+    auto generates_key = [](const Row& row) {
+      auto* cls = row.object->cls;
+      return cls->autoincrement >= 0 && !row.included[static_cast<std::size_t>(cls->autoincrement)];
+    };
+    auto insert_one = [&](InstanceBase* i) {
+      Row row = row_of(i);
+      const ClassInfo* cls = i->cls;
+      auto result = c.exec_driver_sql(insert_sql(*cls, d, row.included), row.values);
+      std::optional<std::int64_t> key;
+      if (generates_key(row))
+        key = returns_generated_key(*cls, d, row.included) && result.next() ? result.row().get<std::int64_t>(0)
+                                                                            : result.lastrowid();
+      inserted_row(row, key);
+    };
+    // Many objects of one model in multi-row INSERTs (PostgreSQL): rows of one
+    // shape go together, d.insert_many_rows() at a time and within the
+    // protocol's 65,535 parameters. Generated keys come back with RETURNING;
+    // they are drawn from the sequence in VALUES order, so sorted they are
+    // the rows' keys in order, whatever order RETURNING lists them in.
+    auto insert_many = [&](const std::vector<InstanceBase*>& objects) {
+      std::vector<Row> batch;
+      auto write = [&] {
+        if (batch.empty()) return;
+        const ClassInfo* cls = batch.front().object->cls;
+        std::vector<Value> params;
+        for (auto& row : batch)
+          for (auto& v : row.values) params.push_back(std::move(v));
+        auto result = c.exec_driver_sql(insert_many_sql(*cls, d, batch.front().included, batch.size()), params);
+        std::vector<std::int64_t> keys;
+        if (generates_key(batch.front())) {
+          while (result.next()) keys.push_back(result.row().get<std::int64_t>(0));
+          if (keys.size() != batch.size())
+            throw StaleDataError("INSERT into '" + cls->table_name + "' of " + std::to_string(batch.size()) +
+                                 " rows returned " + std::to_string(keys.size()) + " keys");
+          std::sort(keys.begin(), keys.end());
+        }
+        for (std::size_t k = 0; k < batch.size(); ++k)
+          inserted_row(batch[k], keys.empty() ? std::nullopt : std::optional<std::int64_t>(keys[k]));
+        batch.clear();
+      };
+      for (auto* i : objects) {
+        Row row = row_of(i);
+        if (!batch.empty() && (row.included != batch.front().included ||
+                               (batch.size() + 1) * row.values.size() > 65535 || batch.size() == d.insert_many_rows()))
+          write();
+        if (row.values.empty()) {  // DEFAULT VALUES: one row per statement
+          write();
+          insert_one(i);
+          continue;
+        }
+        batch.push_back(std::move(row));
+      }
+      write();
     };
     auto insert_model = [&](const ClassInfo* cls) {
       std::vector<InstanceBase*> mine;
@@ -591,16 +651,23 @@ void SessionImpl::flush(bool full) {
       // Self-referential rows: a parent before its children.
       std::vector<InstanceBase*> ordered;
       std::unordered_set<InstanceBase*> placed;
+      bool chained = false;  // a row needs another row of this flush inserted first
       std::function<void(InstanceBase*)> place = [&](InstanceBase* i) {
         if (!placed.insert(i).second) return;
         for (auto& f : plan.keys)
           if (f.child == i && f.parent && f.parent->cls == cls && f.parent->state == ObjectState::pending &&
-              std::find(mine.begin(), mine.end(), f.parent) != mine.end())
+              std::find(mine.begin(), mine.end(), f.parent) != mine.end()) {
+            chained = true;
             place(f.parent);
+          }
         ordered.push_back(i);
       };
       for (auto* i : mine) place(i);
-      for (auto* i : ordered) insert_one(i);
+      if (d.insert_many_rows() > 1 && ordered.size() > 1 && !chained) {
+        insert_many(ordered);
+      } else {
+        for (auto* i : ordered) insert_one(i);
+      }
     };
     for (auto* cls : classes) {
       std::vector<InstanceBase*> objects;

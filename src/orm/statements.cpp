@@ -1,6 +1,8 @@
 // Per-model SQL, compiled through the core compiler once per dialect and shape.
 #include "orm/statements.hpp"
 
+#include <algorithm>
+
 #include "orm/relationships.hpp"
 #include "retort/core/sql.hpp"
 
@@ -49,6 +51,32 @@ const std::string& insert_sql(const ClassInfo& cls, const Dialect& d, const std:
       stmt = stmt.returning({cls.table->c(cls.columns[static_cast<std::size_t>(cls.autoincrement)].spec().name)});
     return stmt;
   });
+}
+
+const std::string& insert_many_sql(const ClassInfo& cls, const Dialect& d, const std::vector<bool>& included,
+                                   std::size_t rows) {
+  std::string key = "insert-many/" + std::to_string(rows) + "/";
+  for (bool b : included) key += b ? '1' : '0';
+  auto& st = *cls.statements;
+  key = std::string(d.name()) + "/" + key;
+  {
+    std::lock_guard lock(st.mutex);
+    if (auto it = st.sql.find(key); it != st.sql.end()) return it->second;
+  }
+  // The one-row statement, its VALUES (...) repeated once per row.
+  const std::string& one = insert_sql(cls, d, included);
+  auto values = one.find(" VALUES (");
+  auto close = one.find(')', values);
+  std::size_t columns = static_cast<std::size_t>(std::count(included.begin(), included.end(), true));
+  std::string sql = one.substr(0, values) + " VALUES ";
+  for (std::size_t r = 0, n = 0; r < rows; ++r) {
+    sql += r ? ", (" : "(";
+    for (std::size_t c = 0; c < columns; ++c) sql += (c ? ", " : "") + d.placeholder(++n);
+    sql += ')';
+  }
+  sql += one.substr(close + 1);
+  std::lock_guard lock(st.mutex);
+  return st.sql.emplace(std::move(key), std::move(sql)).first->second;
 }
 
 const std::string& update_sql(const ClassInfo& cls, const Dialect& d, const std::vector<std::size_t>& changed) {

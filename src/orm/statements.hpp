@@ -26,6 +26,10 @@ bool returns_generated_key(const ClassInfo& cls, const Dialect& d, const std::ve
 /// INSERT of the columns marked in `included` (mapping order); RETURNING the
 /// generated key where returns_generated_key says so.
 const std::string& insert_sql(const ClassInfo& cls, const Dialect& d, const std::vector<bool>& included);
+/// insert_sql for `rows` rows at once: VALUES (...), (...), ... with the
+/// parameters of each row in turn; RETURNING as insert_sql.
+const std::string& insert_many_sql(const ClassInfo& cls, const Dialect& d, const std::vector<bool>& included,
+                                   std::size_t rows);
 /// UPDATE of `changed` columns WHERE key; parameters: changed values, then the key.
 const std::string& update_sql(const ClassInfo& cls, const Dialect& d, const std::vector<std::size_t>& changed);
 /// DELETE WHERE key.

@@ -47,6 +47,9 @@ class Dialect {
   /// The driver reports the key an INSERT generated (SQLite's rowid); without
   /// it, the ORM reads generated keys with RETURNING.
   virtual bool has_lastrowid() const { return false; }
+  /// Rows per multi-row INSERT when a flush writes many objects of one model
+  /// (SQLAlchemy's insertmanyvalues); 0: one INSERT per object.
+  virtual std::size_t insert_many_rows() const { return 0; }
   /// What follows an autoincrement key column's type in CREATE TABLE ("" when the type alone does it).
   virtual std::string autoincrement_sql() const { return {}; }
 
