@@ -131,6 +131,20 @@ void require_columns(const TableData& t, const std::vector<std::string>& cols, c
 struct Appender {
   TableData& t;
 
+  /// CHECK (mood IN ('happy', 'sad')): standard SQL, the same on every dialect.
+  CheckConstraint enum_check(const ColumnSpec& spec) const {
+    bool plain = std::all_of(spec.name.begin(), spec.name.end(),
+                             [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'; });
+    std::string sql = plain ? spec.name : "\"" + spec.name + "\"";
+    sql += " IN (";
+    for (std::size_t i = 0; i < spec.type.enum_values.size(); ++i) {
+      sql += i ? ", '" : "'";
+      for (char ch : spec.type.enum_values[i]) sql += ch == '\'' ? std::string("''") : std::string(1, ch);
+      sql += '\'';
+    }
+    return CheckConstraint{sql + ")", "ck_" + t.name + "_" + spec.name};
+  }
+
   void operator()(const Column& c) {
     auto& spec = c.spec();
     if (std::any_of(t.columns.begin(), t.columns.end(), [&](auto& col) { return col.name == spec.name; }))
@@ -145,6 +159,8 @@ struct Appender {
       (*this)(ForeignKeyConstraint{{spec.name}, fk.target.substr(0, dot), {fk.target.substr(dot + 1)},
                                    fk.ondelete, fk.onupdate, fk.name});
     }
+    if (spec.type.kind == TypeKind::enumeration && spec.type.enum_check && !spec.type.enum_values.empty())
+      (*this)(enum_check(spec));
     // unique + index together is one unique index, as in SQLAlchemy.
     if (spec.index) (*this)(Index{"", {spec.name}, spec.unique});
     else if (spec.unique) (*this)(UniqueConstraint{{spec.name}, ""});

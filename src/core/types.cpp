@@ -105,7 +105,7 @@ SqlType SqlType::from_description(std::string_view text) {
       values.push_back(args.substr(pos + 1, end - pos - 1));
       pos = end + 1;
     }
-    return Enum(values);
+    return Enum(values, {}, /*create_constraint=*/false);  // a file lists its checks itself
   }
   if (name == "unknown") {
     SqlType u;

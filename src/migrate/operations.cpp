@@ -92,8 +92,9 @@ TableDef TableDef::of(const Table& table) {
   for (auto c : table.columns()) {
     c.nullable = c.is_nullable();
     c.primary_key = false;  // the key is the primary_key constraint
-    c.unique = false;       // and uniques and indexes are their own lists
+    c.unique = false;       // and uniques, indexes and checks are their own lists
     c.index = false;
+    c.type.enum_check = false;
     c.default_value.reset();
     t.columns.push_back(std::move(c));
   }

@@ -300,13 +300,19 @@ Diff compare(const Schema& models, const Schema& database, const Dialect& d) {
     for (auto& ix : live->indexes)
       if (std::none_of(t->indexes.begin(), t->indexes.end(), [&](const Index& i) { return i.name == ix.name; }))
         emit(DropIndex{t->name, ix.name}, CreateIndex{t->name, ix});
-    // Unique constraints, by name; foreign keys, by what they join
-    for (auto& u : t->uniques)
-      if (std::none_of(live->uniques.begin(), live->uniques.end(), [&](auto& x) { return x.name == u.name; }))
-        emit(AddConstraint{t->name, u}, DropConstraint{t->name, u.name});
-    for (auto& u : live->uniques)
-      if (std::none_of(t->uniques.begin(), t->uniques.end(), [&](auto& x) { return x.name == u.name; }))
-        emit(DropConstraint{t->name, u.name}, AddConstraint{t->name, u});
+    // Unique and check constraints, by name (PostgreSQL gives a check's
+    // expression back in its own normal form); foreign keys, by what they join
+    auto by_name = [&](const auto& modelled, const auto& existing) {
+      auto has = [](const auto& list, const std::string& name) {
+        return std::any_of(list.begin(), list.end(), [&](auto& x) { return x.name == name; });
+      };
+      for (auto& c : modelled)
+        if (!has(existing, c.name)) emit(AddConstraint{t->name, c}, DropConstraint{t->name, c.name});
+      for (auto& c : existing)
+        if (!has(modelled, c.name)) emit(DropConstraint{t->name, c.name}, AddConstraint{t->name, c});
+    };
+    by_name(t->uniques, live->uniques);
+    by_name(t->checks, live->checks);
     for (auto& f : t->foreign_keys)
       if (std::none_of(live->foreign_keys.begin(), live->foreign_keys.end(), [&](auto& x) { return same_fk(x, f); }))
         emit(AddConstraint{t->name, f}, DropConstraint{t->name, f.name});

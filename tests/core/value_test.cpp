@@ -124,3 +124,22 @@ TEST_F(ValueRoundTrip, TenMegabyteStringIsByteExact) {
   conn.exec_driver_sql(sql("INSERT INTO big VALUES (?)"), std::span(&v, 1));
   EXPECT_EQ(conn.exec_driver_sql("SELECT v FROM big").scalar<std::string>(), s);
 }
+
+TEST_F(ValueRoundTrip, AnEnumColumnRefusesOtherValuesUnlessItsConstraintIsOff) {
+  r::MetaData md;
+  r::Table t(md, "mood", {r::Column("id", r::Integer()).primary_key(), r::Column("checked", r::Enum({"happy", "sad"})),
+                          r::Column("loose", r::Enum({"happy", "sad"}, "", /*create_constraint=*/false))});
+  ASSERT_EQ(t.check_constraints().size(), 1u);
+  EXPECT_EQ(t.check_constraints()[0].name, "ck_mood_checked");
+  EXPECT_EQ(t.check_constraints()[0].sql, "checked IN ('happy', 'sad')");
+  md.create_all(engine());
+  auto conn = engine().connect();
+  conn.execute(r::insert(t).values({{"checked", "sad"}, {"loose", "zzz"}}));  // SQLAlchemy's default: stored
+  try {
+    conn.execute(r::insert(t).values({{"checked", "zzz"}}));
+    FAIL() << "expected IntegrityError";
+  } catch (const r::IntegrityError& e) {
+    EXPECT_NE(std::string(e.what()).find("ck_mood_checked"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(conn.execute(r::select({r::func::count()}).select_from(t)).scalar<int>(), 1);
+}

@@ -262,3 +262,27 @@ TEST_F(Autogenerate, ForeignKeysAndUniqueConstraintsAreCompared) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(Autogenerate, AnEnumColumnBringsItsCheckAndTheDatabaseRefusesOtherValues) {
+  r::MetaData v1, v2;
+  r::Table(v1, "pet", {r::Column("id", r::Integer()).primary_key(), r::Column("name", r::String(20))});
+  r::Table(v2, "pet", {r::Column("id", r::Integer()).primary_key(), r::Column("name", r::String(20)),
+                       r::Column("mood", r::Enum({"happy", "it's complicated"}))});
+  generate_and_upgrade(v1, "a1", "");
+  exec("INSERT INTO pet (id, name) VALUES (1, 'Rex')");
+  auto diff = generate_and_upgrade(v2, "b2", "a1");
+  std::vector<std::string> up;
+  for (auto& op : diff.upgrade) up.push_back(m::describe(op));
+  EXPECT_EQ(up, (std::vector<std::string>{"add column pet.mood", "add constraint ck_pet_mood on pet"}));
+  exec("UPDATE pet SET mood = 'it''s complicated' WHERE id = 1");
+  EXPECT_THROW(exec("UPDATE pet SET mood = 'zzz' WHERE id = 1"), r::IntegrityError);
+  auto conn = engine().connect();
+  EXPECT_TRUE(m::compare(v2, conn).empty());
+  migrator().downgrade("a1");
+  EXPECT_TRUE(m::compare(v1, conn).empty());
+  EXPECT_EQ(rows("SELECT name FROM pet"), (Rows{{r::Value("Rex")}}));
+}
+
+}  // namespace

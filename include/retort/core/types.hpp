@@ -36,6 +36,7 @@ struct SqlType {
   bool timezone = false;                ///< DateTime(true)
   std::vector<std::string> enum_values; ///< Enum
   std::string enum_name;                ///< Enum: the PostgreSQL type name
+  bool enum_check = false;              ///< Enum: a table gets CHECK (col IN (...)) for it
   std::string raw;                      ///< the spelling a reflected type had
 
   // Defined in types.cpp: copying a type is not inlined into every user's translation unit.
@@ -83,11 +84,16 @@ struct DateTime : SqlType {
 };
 struct Time : SqlType { Time() { kind = TypeKind::time; } };
 struct JSON : SqlType { JSON() { kind = TypeKind::json; } };
+/// VARCHAR as long as the longest value. With `create_constraint` (the
+/// default; SQLAlchemy's is off), the table also gets a named CHECK
+/// constraint `ck_<table>_<column>` listing the values, so the database
+/// refuses any other value, on SQLite and PostgreSQL alike.
 struct Enum : SqlType {
-  Enum(std::vector<std::string> values, std::string name = {}) {
+  Enum(std::vector<std::string> values, std::string name = {}, bool create_constraint = true) {
     kind = TypeKind::enumeration;
     enum_values = std::move(values);
     enum_name = std::move(name);
+    enum_check = create_constraint;
   }
 };
 struct LargeBinary : SqlType { LargeBinary() { kind = TypeKind::large_binary; } };
