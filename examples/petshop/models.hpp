@@ -103,7 +103,7 @@ template <>
 struct retort::Mapping<petshop::User> {
   static void map(Mapper<petshop::User>& m) {
     m.column(&petshop::User::id, "id").primary_key();
-    m.column(&petshop::User::username, "username", String(50));
+    m.column(&petshop::User::username, "username", String(50)).unique();
     m.relationship(&petshop::User::following, "following").secondary(petshop::user_channel).backref("followers");
   }
 };

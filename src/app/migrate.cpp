@@ -10,6 +10,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "retort/app/app.hpp"
+#include "retort/app/database.hpp"
 #include "retort/core/config.hpp"
 #include "retort/core/dialect.hpp"
 #include "retort/core/engine.hpp"
@@ -57,8 +59,8 @@ struct Folder {
   migrate::RevisionGraph graph() const { return migrate::RevisionGraph::load(versions()); }
 };
 
-Engine connect_database() {
-  auto config = Config::from_env();
+Engine connect_database(const std::optional<Config>& given) {
+  auto config = given ? *given : Config::from_env();
   return Engine(config.database_url(), EngineOptions::from_config(config));
 }
 
@@ -78,6 +80,10 @@ fs::path write_revision(const Folder& folder, migrate::Revision rev) {
 }  // namespace
 
 Migrate::Migrate(const MetaData& models, bool has_models) : models_(models), has_models_(has_models) {}
+
+Migrate::Migrate(App& app, Database& db) : models_(db.metadata()), has_models_(true), config_(app.config()) {
+  app.attach_db_commands([this](int argc, char** argv) { return main(argc, argv); });
+}
 
 int Migrate::main(int argc, char** argv) {
   std::vector<std::string> args;
@@ -144,7 +150,7 @@ int Migrate::run(const std::vector<std::string>& args, std::ostream& out, std::o
     folder.load();
     auto graph = folder.graph();
     auto migrator = [&](std::ostream* sql_out) {
-      return migrate::Migrator(connect_database(), graph,
+      return migrate::Migrator(connect_database(config_), graph,
                                {.version_table = folder.version_table,
                                 .sql = sql_out,
                                 .progress = [&](const std::string& line) { out << "INFO  " << line << "\n"; }});
@@ -163,7 +169,7 @@ int Migrate::run(const std::vector<std::string>& args, std::ostream& out, std::o
         rev.down_revisions = h;
       }
       if (migrate_cmd->parsed()) {
-        auto engine = connect_database();
+        auto engine = connect_database(config_);
         migrate::Migrator m(engine, graph, {.version_table = folder.version_table});
         auto at = m.current();
         if (at != h)
@@ -230,7 +236,7 @@ int Migrate::run(const std::vector<std::string>& args, std::ostream& out, std::o
       return 0;
     }
     if (check->parsed()) {
-      auto engine = connect_database();
+      auto engine = connect_database(config_);
       auto conn = engine.connect();
       auto diff = migrate::compare(models_, conn, folder.version_table);
       if (diff.empty()) {

@@ -13,18 +13,28 @@
 #pragma once
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "retort/core/config.hpp"
 #include "retort/core/schema.hpp"
 
 namespace retort {
+
+class App;
+class Database;
 
 class Migrate {
  public:
   /// `models`: what autogenerate and `db check` compare the database with;
   /// without models (`has_models` false) those two commands are refused.
+  /// The database comes from DATABASE_URL (environment, .env, .flaskenv).
   explicit Migrate(const MetaData& models, bool has_models = true);
+  /// Flask-Migrate's `Migrate(app, db)`: `app.main()` runs `PROGRAM db ...`
+  /// with these commands, on the database of the app's config, for the
+  /// mapped models. Keep it alive as long as the app.
+  Migrate(App& app, Database& db);
 
   /// Runs `argv[1..]` as a db command (`argv[0]` is "db"); returns the exit code.
   int main(int argc, char** argv);
@@ -34,6 +44,7 @@ class Migrate {
  private:
   const MetaData& models_;
   bool has_models_;
+  std::optional<Config> config_;  // the app's; unset: read at each command
 };
 
 }  // namespace retort

@@ -1,0 +1,48 @@
+// Database: Flask-SQLAlchemy's `db` object. Made without an app and bound
+// later with `db.init_app(app)`, or bound at once to a Config.
+//
+// **Example**:
+//   r::Database db{r::Config::from_env()};   // DATABASE_URL from the environment, .env or .flaskenv
+//   db.create_all();
+//   auto s = db.session();
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "retort/core/config.hpp"
+#include "retort/core/engine.hpp"
+#include "retort/orm/mapper.hpp"
+#include "retort/orm/session.hpp"
+
+namespace retort {
+
+class App;
+
+class Database {
+ public:
+  /// Not bound yet: call init_app(app) before using it.
+  Database();
+  /// Bound to `config`: DATABASE_URL, SQLALCHEMY_ECHO and the pool settings.
+  explicit Database(const Config& config);
+  ~Database();
+
+  /// Binds to the app's config and gives the app's requests their sessions.
+  void init_app(App& app);
+  bool bound() const noexcept { return engine_.has_value(); }
+
+  /// The engine; InvalidRequestError before init_app, saying so.
+  Engine& engine();
+  /// A new session on the engine.
+  Session session(SessionOptions options = {});
+  /// The mapped models' tables: what create_all creates and migrations compare.
+  const MetaData& metadata() const { return mapped_metadata(); }
+  void create_all();
+  void drop_all();
+
+ private:
+  void bind(const Config& config);
+  std::optional<Engine> engine_;
+};
+
+}  // namespace retort
