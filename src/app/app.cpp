@@ -167,7 +167,7 @@ struct App::Impl {
   void write_log(const std::string& line) {
     std::lock_guard lock(log_mutex);
     if (log) log(line);
-    else std::clog << line << '\n';
+    else std::clog << line << std::endl;  // flushed: a log is read while the server runs
   }
 };
 
