@@ -3,14 +3,14 @@
 # Idempotent and silent when everything is already installed.
 set -euo pipefail
 
-# The one list of what the project needs. postgresql and the libraries after
-# libpq-dev serve the upcoming layers (PostgreSQL, app/CLI, bench); they are
-# installed now so a fresh machine is set up once.
+# The one list of what the project needs: the toolchain, the libraries,
+# postgresql (the server the tests start) and chromium (the headless browser
+# the example app's page is tested in).
 PACKAGES=(
   build-essential g++ cmake ninja-build pkg-config git ca-certificates
   libsqlite3-dev sqlite3 libpq-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libfmt-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev libbenchmark-dev
-  postgresql
+  postgresql chromium
 )
 
 missing=()
