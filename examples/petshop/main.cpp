@@ -70,12 +70,17 @@ json page_of(r::Request& req, const r::Query<T>& query, Show show) {
           {"pages", page.pages}};
 }
 
+/// Adds `name`: the to_dict of each related object, when `?include=` names it.
+template <class Collection>
+void include_list(r::Request& req, json& j, const std::string& name, const Collection& related) {
+  if (!includes(req, name)) return;
+  j[name] = json::array();
+  for (auto item : related) j[name].push_back(item.to_dict());
+}
+
 json owner_json(r::Request& req, const r::Ptr<Owner>& owner) {
   json j = owner.to_dict();
-  if (includes(req, "pets")) {
-    j["pets"] = json::array();
-    for (auto pet : owner->pets) j["pets"].push_back(pet.to_dict());
-  }
+  include_list(req, j, "pets", owner->pets);
   return j;
 }
 
@@ -90,19 +95,13 @@ json pet_json(r::Request& req, const r::Ptr<Pet>& pet) {
 
 json program_json(r::Request& req, const r::Ptr<Program>& program) {
   json j = program.to_dict();
-  if (includes(req, "workout")) {
-    j["workout"] = json::array();
-    for (auto w : program->workout) j["workout"].push_back(w.to_dict());
-  }
+  include_list(req, j, "workout", program->workout);
   return j;
 }
 
 json user_json(r::Request& req, const r::Ptr<User>& user) {
   json j = user.to_dict();
-  if (includes(req, "following")) {
-    j["following"] = json::array();
-    for (auto c : user->following) j["following"].push_back(c.to_dict());
-  }
+  include_list(req, j, "following", user->following);
   return j;
 }
 
