@@ -191,3 +191,42 @@ TEST_F(Postgres, AnUnreachableServerIsAnOperationalError) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(Postgres, SerializationFailuresAndDeadlocksAreRetryableOperationalErrors) {
+  auto conn = engine().connect();
+  for (std::string state : {"40001", "40P01"}) {
+    try {
+      conn.exec_driver_sql("DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '" + state + "'; END $$");
+      ADD_FAILURE() << "expected OperationalError for " << state;
+    } catch (const r::OperationalError& e) {
+      EXPECT_TRUE(e.retryable()) << state;
+      EXPECT_EQ(e.sqlstate(), state);
+      EXPECT_NE(std::string(e.what()).find("run it again"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(conn.exec_driver_sql("SELECT 1").scalar<int>(), 1);  // the connection stays usable
+}
+
+TEST_F(Postgres, ARealSerializationConflictIsRetryable) {
+  exec("CREATE TABLE account (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)");
+  exec("INSERT INTO account VALUES (1, 100), (2, 100)");
+  auto a = engine().connect(), b = engine().connect();
+  a.exec_driver_sql("BEGIN ISOLATION LEVEL SERIALIZABLE");
+  b.exec_driver_sql("BEGIN ISOLATION LEVEL SERIALIZABLE");
+  a.exec_driver_sql("SELECT sum(balance) FROM account");
+  b.exec_driver_sql("SELECT sum(balance) FROM account");
+  a.exec_driver_sql("UPDATE account SET balance = balance - 10 WHERE id = 1");
+  b.exec_driver_sql("UPDATE account SET balance = balance - 10 WHERE id = 2");
+  a.exec_driver_sql("COMMIT");
+  try {
+    b.exec_driver_sql("COMMIT");
+    FAIL() << "expected a serialization failure";
+  } catch (const r::OperationalError& e) {
+    EXPECT_TRUE(e.retryable());
+    EXPECT_EQ(e.sqlstate(), "40001");
+  }
+}
+
+}  // namespace
