@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <iostream>
@@ -258,6 +259,14 @@ Response App::handle(const std::string& method, const std::string& path, const s
     } catch (const ArgumentError& e) {
       response = Response::json(error_body(400, e.what()), 400);
       failure = e.what();
+    } catch (const DataError& e) {
+      // A value the database cannot hold (out of range, a NUL in PostgreSQL text): the client's input.
+      response = Response::json(error_body(400, "a value the database cannot store: " + e.db_message()), 400);
+      failure = e.what();
+    } catch (const OperationalError& e) {
+      // No connection free in time, the server gone, a conflict: worth trying again later.
+      response = Response::json(error_body(503, "the database is unavailable; try again"), 503);
+      failure = e.what();
     } catch (const NoResultFound& e) {
       response = Response::json(error_body(404, e.what()), 404);
       failure = e.what();
@@ -272,6 +281,9 @@ Response App::handle(const std::string& method, const std::string& path, const s
     } catch (const std::exception& e) {
       response = Response::json(error_body(500, "internal server error"), 500);
       failure = e.what();
+    } catch (...) {
+      response = Response::json(error_body(500, "internal server error"), 500);
+      failure = "an exception that is not a std::exception";
     }
   }
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -291,9 +303,12 @@ void App::run(const std::string& host, int port) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, &previous);
-  std::thread waiter([this, signals] {
+  std::atomic<bool> finished{false};
+  std::thread waiter([this, signals, &finished] {
     int sig = 0;
     sigwait(&signals, &sig);
+    // httplib ignores stop() until it listens: a signal that came early waits for that.
+    while (!finished.load() && !impl_->server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     impl_->server.stop();
   });
   if (!impl_->server.bind_to_port(host, port)) {
@@ -305,6 +320,7 @@ void App::run(const std::string& host, int port) {
   }
   impl_->write_log(name_ + ": serving on http://" + host + ":" + std::to_string(port) + " (Ctrl-C stops)");
   impl_->server.listen_after_bind();
+  finished = true;
   pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter when stop() came from elsewhere
   waiter.join();
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
@@ -316,6 +332,8 @@ int App::start(const std::string& host, int port) {
   if (bound < 0) throw OperationalError("cannot listen on " + host + ":" + std::to_string(port));
   // Bound means listening: connections queue until the thread accepts them.
   impl_->background = std::thread([this] { impl_->server.listen_after_bind(); });
+  // httplib ignores stop() until it runs: return once it does, so stop() works at once.
+  while (!impl_->server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return bound;
 }
 
@@ -356,7 +374,7 @@ int App::main(int argc, char** argv) {
       run(host, port);
       return 0;
     }
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {
     std::cerr << name_ << ": error: " << e.what() << "\n";
     return 1;
   }

@@ -250,6 +250,9 @@ int Migrate::run(const std::vector<std::string>& args, std::ostream& out, std::o
   } catch (const Error& e) {
     err << "Error: " << e.what() << "\n";
     return 1;
+  } catch (const std::filesystem::filesystem_error& e) {  // a folder that cannot be made or read
+    err << "Error: " << e.what() << "\n";
+    return 1;
   }
   return 0;
 }

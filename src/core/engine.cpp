@@ -85,20 +85,23 @@ std::string format_duration(std::chrono::nanoseconds d) {
 EngineOptions EngineOptions::from_config(const Config& config) {
   EngineOptions o;
   o.echo = config.echo();
-  auto number = [&](const char* key, auto& out) {
+  // A setting's number, between `low` and 1e9; ConfigError naming it otherwise.
+  auto number = [&](const char* key, double low) -> std::optional<double> {
     auto text = config.get(key);
-    if (!text) return;
+    if (!text) return std::nullopt;
     char* end = nullptr;
     double v = std::strtod(text->c_str(), &end);
-    if (text->empty() || *end != '\0' || v < -1)
-      throw ConfigError(std::string(key) + " = '" + *text + "' is not a number; write e.g. " + key + "=10",
+    if (text->empty() || *end != '\0' || !(v >= low && v <= 1e9))  // also refuses NaN
+      throw ConfigError(std::string(key) + " = '" + *text + "' is not a number of at least " +
+                            std::to_string(static_cast<int>(low)) + "; write e.g. " + key + "=10",
                         ErrorDetails{.location = config.source(key).value_or("")});
-    out = static_cast<std::remove_reference_t<decltype(out)>>(v);
+    return v;
   };
-  number("SQLALCHEMY_POOL_SIZE", o.pool_size);
-  number("SQLALCHEMY_MAX_OVERFLOW", o.max_overflow);
-  number("SQLALCHEMY_POOL_TIMEOUT", o.pool_timeout_s);
-  number("SQLALCHEMY_POOL_RECYCLE", o.pool_recycle_s);
+  if (auto v = number("SQLALCHEMY_POOL_SIZE", 0)) o.pool_size = static_cast<std::size_t>(*v);
+  if (auto v = number("SQLALCHEMY_MAX_OVERFLOW", -1))  // -1: no limit, as in SQLAlchemy
+    o.max_overflow = *v < 0 ? EngineOptions::unlimited : static_cast<std::size_t>(*v);
+  if (auto v = number("SQLALCHEMY_POOL_TIMEOUT", 0)) o.pool_timeout_s = *v;
+  if (auto v = number("SQLALCHEMY_POOL_RECYCLE", -1)) o.pool_recycle_s = *v;
   o.pool_pre_ping = config.get_bool("SQLALCHEMY_POOL_PRE_PING", o.pool_pre_ping);
   return o;
 }
@@ -108,13 +111,14 @@ EngineOptions EngineOptions::from_config(const Config& config) {
 std::shared_ptr<DriverConnection> EngineImpl::checkout() {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                                          std::chrono::duration<double>(options.pool_timeout_s));
+  // Saturating: max_overflow may be EngineOptions::unlimited.
+  std::size_t limit = options.pool_size + std::min(options.max_overflow, EngineOptions::unlimited - options.pool_size);
   for (;;) {
     std::shared_ptr<DriverConnection> raw;
     {
       std::unique_lock lock(mutex);
-      while (idle.empty() && open >= options.pool_size + options.max_overflow) {
-        if (returned.wait_until(lock, deadline) == std::cv_status::timeout && idle.empty() &&
-            open >= options.pool_size + options.max_overflow) {
+      while (idle.empty() && open >= limit) {
+        if (returned.wait_until(lock, deadline) == std::cv_status::timeout && idle.empty() && open >= limit) {
           ++timeouts;
           char timeout[32];
           std::snprintf(timeout, sizeof timeout, "%.2f", options.pool_timeout_s);
@@ -270,17 +274,24 @@ Connection::~Connection() { release(); }
 
 void Connection::release() noexcept {
   if (!engine_ || !raw_) return;
+  bool unusable = false;
   if (depth_ > 0) {
     try {
       control("ROLLBACK");
     } catch (...) {
-      // The connection is unusable; it is dropped below instead of pooled.
+      unusable = true;  // a transaction may still be open on it: never pooled
     }
     depth_ = 0;
   }
   --engine_->checked_out;
   auto raw = std::move(raw_);
   if (engine_->driver->single_connection(engine_->url)) return;
+  if (unusable) {
+    ++engine_->invalidated;
+    raw.reset();
+    engine_->forget_one();
+    return;
+  }
   engine_->checkin(std::move(raw));
 }
 

@@ -131,12 +131,12 @@ void require_columns(const TableData& t, const std::vector<std::string>& cols, c
 struct Appender {
   TableData& t;
 
-  /// CHECK (mood IN ('happy', 'sad')): standard SQL, the same on every dialect.
+  /// CHECK ("mood" IN ('happy', 'sad')): standard SQL, the same on every
+  /// dialect (the column quoted: it may be a reserved word).
   CheckConstraint enum_check(const ColumnSpec& spec) const {
-    bool plain = std::all_of(spec.name.begin(), spec.name.end(),
-                             [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'; });
-    std::string sql = plain ? spec.name : "\"" + spec.name + "\"";
-    sql += " IN (";
+    std::string sql = "\"";
+    for (char ch : spec.name) sql += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    sql += "\" IN (";
     for (std::size_t i = 0; i < spec.type.enum_values.size(); ++i) {
       sql += i ? ", '" : "'";
       for (char ch : spec.type.enum_values[i]) sql += ch == '\'' ? std::string("''") : std::string(1, ch);
@@ -186,7 +186,16 @@ struct Appender {
   }
   void operator()(CheckConstraint ck) {
     if (ck.sql.empty()) throw ArgumentError("CheckConstraint on table '" + t.name + "' has no condition");
-    if (ck.name.empty()) ck.name = "ck_" + t.name + "_" + std::to_string(t.checks.size() + 1);
+    if (ck.name.empty()) {
+      // ck_<table>_<n>, numbered among the unnamed ones only (an Enum's check has its own name).
+      std::string prefix = "ck_" + t.name + "_";
+      auto numbered = std::count_if(t.checks.begin(), t.checks.end(), [&](const CheckConstraint& c) {
+        return c.name.rfind(prefix, 0) == 0 && c.name.size() > prefix.size() &&
+               std::all_of(c.name.begin() + static_cast<std::ptrdiff_t>(prefix.size()), c.name.end(),
+                           [](char ch) { return ch >= '0' && ch <= '9'; });
+      });
+      ck.name = prefix + std::to_string(numbered + 1);
+    }
     t.checks.push_back(std::move(ck));
   }
   void operator()(Index ix) {

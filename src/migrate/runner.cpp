@@ -231,6 +231,27 @@ bool same_fk(const ForeignKeyConstraint& a, const ForeignKeyConstraint& b) {
   return a.columns == b.columns && a.referred_table == b.referred_table && a.referred_columns == b.referred_columns;
 }
 
+/// The 'quoted' literals of an SQL expression, in order ('it''s' is it's).
+std::vector<std::string> quoted_literals(const std::string& sql) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    if (sql[i] != '\'') continue;
+    std::string literal;
+    for (++i; i < sql.size(); ++i) {
+      if (sql[i] == '\'' && i + 1 < sql.size() && sql[i + 1] == '\'') {
+        literal += '\'';
+        ++i;
+      } else if (sql[i] == '\'') {
+        break;
+      } else {
+        literal += sql[i];
+      }
+    }
+    out.push_back(std::move(literal));
+  }
+  return out;
+}
+
 }  // namespace
 
 Diff compare(const Schema& models, const Schema& database, const Dialect& d) {
@@ -313,6 +334,15 @@ Diff compare(const Schema& models, const Schema& database, const Dialect& d) {
     };
     by_name(t->uniques, live->uniques);
     by_name(t->checks, live->checks);
+    // A check of the same name whose quoted values differ (an Enum that gained
+    // a value) is replaced. Only the literals are compared: PostgreSQL gives
+    // the expression back in its own form, but keeps them.
+    for (auto& c : t->checks)
+      for (auto& l : live->checks)
+        if (c.name == l.name && quoted_literals(c.sql) != quoted_literals(l.sql)) {
+          emit(DropConstraint{t->name, l.name}, AddConstraint{t->name, l});
+          emit(AddConstraint{t->name, c}, DropConstraint{t->name, c.name});
+        }
     for (auto& f : t->foreign_keys)
       if (std::none_of(live->foreign_keys.begin(), live->foreign_keys.end(), [&](auto& x) { return same_fk(x, f); }))
         emit(AddConstraint{t->name, f}, DropConstraint{t->name, f.name});

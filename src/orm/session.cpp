@@ -16,6 +16,7 @@
 #include "retort/orm/session.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <functional>
 #include <unordered_set>
 
@@ -611,23 +612,34 @@ void SessionImpl::flush(bool full) {
     // the rows' keys in order, whatever order RETURNING lists them in.
     auto insert_many = [&](const std::vector<InstanceBase*>& objects) {
       std::vector<Row> batch;
-      auto write = [&] {
-        if (batch.empty()) return;
-        const ClassInfo* cls = batch.front().object->cls;
+      // One INSERT of rows [from, from + n) of the batch.
+      auto write_rows = [&](std::size_t from, std::size_t n) {
+        const ClassInfo* cls = batch[from].object->cls;
         std::vector<Value> params;
-        for (auto& row : batch)
-          for (auto& v : row.values) params.push_back(std::move(v));
-        auto result = c.exec_driver_sql(insert_many_sql(*cls, d, batch.front().included, batch.size()), params);
+        for (std::size_t k = from; k < from + n; ++k)
+          for (auto& v : batch[k].values) params.push_back(std::move(v));
+        auto result = c.exec_driver_sql(insert_many_sql(*cls, d, batch[from].included, n), params);
         std::vector<std::int64_t> keys;
-        if (generates_key(batch.front())) {
+        if (generates_key(batch[from])) {
           while (result.next()) keys.push_back(result.row().get<std::int64_t>(0));
-          if (keys.size() != batch.size())
-            throw StaleDataError("INSERT into '" + cls->table_name + "' of " + std::to_string(batch.size()) +
-                                 " rows returned " + std::to_string(keys.size()) + " keys");
+          if (keys.size() != n)
+            throw StaleDataError("INSERT into '" + cls->table_name + "' of " + std::to_string(n) + " rows returned " +
+                                 std::to_string(keys.size()) + " keys");
           std::sort(keys.begin(), keys.end());
         }
-        for (std::size_t k = 0; k < batch.size(); ++k)
-          inserted_row(batch[k], keys.empty() ? std::nullopt : std::optional<std::int64_t>(keys[k]));
+        for (std::size_t k = 0; k < n; ++k)
+          inserted_row(batch[from + k], keys.empty() ? std::nullopt : std::optional<std::int64_t>(keys[k]));
+      };
+      // A full page in one statement; a shorter rest in statements of 512, 256, ...
+      // rows, so a model has a few statement shapes to prepare, not one per row count.
+      auto write = [&] {
+        std::size_t from = 0;
+        while (from < batch.size()) {
+          std::size_t n = batch.size() - from;
+          if (n < d.insert_many_rows()) n = std::bit_floor(n);
+          write_rows(from, n);
+          from += n;
+        }
         batch.clear();
       };
       for (auto* i : objects) {

@@ -182,6 +182,24 @@ TEST_F(AppTest, HttpErrorsKeepTheirStatusAndNoResultFoundIs404) {
   EXPECT_EQ(call("GET", "/one").status, 404);
 }
 
+TEST_F(AppTest, AnUnavailableDatabaseIs503AndABadValueIs400) {
+  app_.get("/busy", [](r::Request&) -> r::Response {
+    throw r::PoolTimeoutError("QueuePool limit of size 5 overflow 10 reached", {}, true);
+  });
+  app_.get("/range", [](r::Request&) -> r::Response {
+    r::ErrorDetails d;
+    d.db_message = "value out of range for type integer";
+    throw r::DataError("(psycopg2.errors.DataError) value out of range [SQL: ...]", d);
+  });
+  auto busy = call("GET", "/busy");
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_EQ(body(busy)["error"], "the database is unavailable; try again");
+  auto range = call("GET", "/range");
+  EXPECT_EQ(range.status, 400);
+  EXPECT_EQ(body(range)["error"], "a value the database cannot store: value out of range for type integer");
+  EXPECT_EQ(range.body.find("SQL"), std::string::npos);
+}
+
 TEST_F(AppTest, QueryParametersAreCheckedIntegers) {
   app_.get("/page", [](r::Request& req) { return r::Response::json({{"page", req.query_int("page", 1)}}); });
   EXPECT_EQ(body(call("GET", "/page"))["page"], 1);

@@ -307,6 +307,13 @@ TEST_F(EngineTest, PoolSettingsComeFromTheConfig) {
   EXPECT_DOUBLE_EQ(o.pool_timeout_s, 2.5);
   EXPECT_DOUBLE_EQ(o.pool_recycle_s, 3600);
   EXPECT_TRUE(o.pool_pre_ping);
+  config.set("SQLALCHEMY_MAX_OVERFLOW", "-1");  // SQLAlchemy's "no limit"
+  EXPECT_EQ(r::EngineOptions::from_config(config).max_overflow, r::EngineOptions::unlimited);
+  config.set("SQLALCHEMY_POOL_TIMEOUT", "nan");
+  EXPECT_THROW(r::EngineOptions::from_config(config), r::ConfigError);
+  config.set("SQLALCHEMY_POOL_TIMEOUT", "30");
+  config.set("SQLALCHEMY_POOL_SIZE", "-3");
+  EXPECT_THROW(r::EngineOptions::from_config(config), r::ConfigError);
   config.set("SQLALCHEMY_POOL_SIZE", "five");
   try {
     r::EngineOptions::from_config(config);

@@ -131,7 +131,7 @@ TEST_F(ValueRoundTrip, AnEnumColumnRefusesOtherValuesUnlessItsConstraintIsOff) {
                           r::Column("loose", r::Enum({"happy", "sad"}, "", /*create_constraint=*/false))});
   ASSERT_EQ(t.check_constraints().size(), 1u);
   EXPECT_EQ(t.check_constraints()[0].name, "ck_mood_checked");
-  EXPECT_EQ(t.check_constraints()[0].sql, "checked IN ('happy', 'sad')");
+  EXPECT_EQ(t.check_constraints()[0].sql, "\"checked\" IN ('happy', 'sad')");
   md.create_all(engine());
   auto conn = engine().connect();
   conn.execute(r::insert(t).values({{"checked", "sad"}, {"loose", "zzz"}}));  // SQLAlchemy's default: stored

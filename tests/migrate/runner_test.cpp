@@ -286,3 +286,36 @@ TEST_F(Autogenerate, AnEnumColumnBringsItsCheckAndTheDatabaseRefusesOtherValues)
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(Autogenerate, AnEnumThatGainsAValueReplacesItsCheck) {
+  r::MetaData v1, v2;
+  r::Table(v1, "pet", {r::Column("id", r::Integer()).primary_key(), r::Column("mood", r::Enum({"happy", "sad"}))});
+  r::Table(v2, "pet", {r::Column("id", r::Integer()).primary_key(), r::Column("mood", r::Enum({"happy", "sad", "calm"}))});
+  generate_and_upgrade(v1, "a1", "");
+  exec("INSERT INTO pet (id, mood) VALUES (1, 'sad')");
+  EXPECT_THROW(exec("INSERT INTO pet (id, mood) VALUES (2, 'calm')"), r::IntegrityError);
+  auto diff = generate_and_upgrade(v2, "b2", "a1");
+  std::vector<std::string> up;
+  for (auto& op : diff.upgrade) up.push_back(m::describe(op));
+  EXPECT_EQ(up, (std::vector<std::string>{"drop constraint ck_pet_mood on pet", "add constraint ck_pet_mood on pet"}));
+  exec("INSERT INTO pet (id, mood) VALUES (2, 'calm')");
+  auto conn = engine().connect();
+  EXPECT_TRUE(m::compare(v2, conn).empty());
+  exec("DELETE FROM pet WHERE id = 2");
+  migrator().downgrade("a1");
+  EXPECT_TRUE(m::compare(v1, conn).empty());
+  EXPECT_THROW(exec("INSERT INTO pet (id, mood) VALUES (3, 'calm')"), r::IntegrityError);
+  EXPECT_EQ(rows("SELECT mood FROM pet"), (Rows{{r::Value("sad")}}));
+}
+
+TEST_F(Autogenerate, UnnamedChecksAreNumberedApartFromEnumChecks) {
+  r::Table t{"pet", {r::Column("id", r::Integer()).primary_key(), r::Column("mood", r::Enum({"a", "b"})),
+                     r::Column("legs", r::Integer()), r::CheckConstraint{"legs >= 0", ""}}};
+  ASSERT_EQ(t.check_constraints().size(), 2u);
+  EXPECT_EQ(t.check_constraints()[0].name, "ck_pet_mood");
+  EXPECT_EQ(t.check_constraints()[1].name, "ck_pet_1");
+}
+
+}  // namespace

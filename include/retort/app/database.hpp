@@ -26,6 +26,9 @@ class Database {
   /// Bound to `config`: DATABASE_URL, SQLALCHEMY_ECHO and the pool settings.
   explicit Database(const Config& config);
   ~Database();
+  // The app keeps a reference: a Database stays where it was made.
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
 
   /// Binds to the app's config and gives the app's requests their sessions.
   void init_app(App& app);

@@ -35,6 +35,9 @@ class Migrate {
   /// with these commands, on the database of the app's config, for the
   /// mapped models. Keep it alive as long as the app.
   Migrate(App& app, Database& db);
+  // The app keeps a reference: a Migrate stays where it was made.
+  Migrate(const Migrate&) = delete;
+  Migrate& operator=(const Migrate&) = delete;
 
   /// Runs `argv[1..]` as a db command (`argv[0]` is "db"); returns the exit code.
   int main(int argc, char** argv);

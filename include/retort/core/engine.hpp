@@ -75,6 +75,7 @@ struct EngineOptions {
   /// raises PoolTimeoutError. A connection older than `pool_recycle_s` (> 0)
   /// is replaced at checkout; `pool_pre_ping` tests each one at checkout and
   /// replaces it silently when the server dropped it.
+  static constexpr std::size_t unlimited = std::size_t(1) << 40;  ///< max_overflow without a limit
   std::size_t pool_size = 5;
   std::size_t max_overflow = 10;
   double pool_timeout_s = 30;

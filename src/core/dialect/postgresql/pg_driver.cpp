@@ -3,7 +3,9 @@
 // with text parameters, and SQLSTATEs mapped onto retort's typed errors.
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cstdlib>
 #include <list>
 #include <unordered_map>
@@ -87,8 +89,10 @@ Param to_param(const Value& v, std::size_t position, const std::string& sql) {
       p.type = kBool;
       break;
     case Value::Kind::integer:
+      // The smallest of int4 and int8 that holds it (as psycopg 3 does): int4
+      // converts implicitly where a function wants an integer (substr, round, date + n).
       p.text = std::to_string(v.as_int());
-      p.type = kInt8;
+      p.type = v.as_int() >= INT32_MIN && v.as_int() <= INT32_MAX ? kInt4 : kInt8;
       break;
     case Value::Kind::real: {
       char buf[32];
@@ -226,6 +230,10 @@ class PgConnection final : public DriverConnection {
     std::vector<Param> ps;
     ps.reserve(params.size());
     for (std::size_t k = 0; k < params.size(); ++k) ps.push_back(to_param(params[k], k, sql));
+    // An INSERT's values take their columns' types: the server infers them, and
+    // one prepared statement serves whatever mix of NULLs and values comes.
+    if (sql.rfind("INSERT", 0) == 0)
+      for (auto& p : ps) p.type = 0;
     std::vector<const char*> values;
     std::vector<int> lengths, formats;
     std::vector<Oid> types;
@@ -258,8 +266,10 @@ class PgConnection final : public DriverConnection {
                               bool& reused) {
     // The types are part of the key: `SELECT $1` prepared for an integer cannot take a float.
     std::string key = sql;
-    key += '\0';
-    for (auto& v : params) key += static_cast<char>('0' + static_cast<int>(v.kind()));
+    if (std::any_of(types.begin(), types.end(), [](Oid t) { return t != 0; })) {
+      key += '\0';
+      for (Oid t : types) key += std::to_string(t) + ",";
+    }
     auto it = cache_.find(key);
     if (it != cache_.end()) {
       lru_.splice(lru_.begin(), lru_, it->second.lru);
