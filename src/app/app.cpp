@@ -308,7 +308,7 @@ void App::run(const std::string& host, int port) {
     int sig = 0;
     sigwait(&signals, &sig);
     // httplib ignores stop() until it listens: a signal that came early waits for that.
-    while (!finished.load() && !impl_->server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    while (!finished && !impl_->server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     impl_->server.stop();
   });
   if (!impl_->server.bind_to_port(host, port)) {

@@ -52,7 +52,7 @@ class PetshopServer : public DatabaseTest {
     }
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
     for (int k = 0; k < 500; ++k) {  // up to 10 s for the server to answer
-      if (auto res = client_->Get("/healthz"); static_cast<bool>(res) && res->status == 200) return;
+      if (auto res = client_->Get("/healthz"); res && res->status == 200) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     FAIL() << "petshop did not answer /healthz:\n" << server_log();
@@ -89,7 +89,7 @@ class PetshopServer : public DatabaseTest {
                           : method == "PATCH"  ? client_->Patch(path, body, "application/json")
                           : method == "DELETE" ? client_->Delete(path)
                                                : client_->Put(path, body, "application/json");
-    if (!static_cast<bool>(res)) {
+    if (!res) {
       ADD_FAILURE() << method << " " << path << ": no response (" << httplib::to_string(res.error()) << ")";
       return {};
     }

@@ -2,12 +2,27 @@
 // text, values only ever appear as placeholders, identifiers are quoted.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "retort/core/dialect.hpp"
 #include "retort/core/error.hpp"
 #include "retort/core/schema.hpp"
 #include "retort/core/sql.hpp"
 
 namespace r = retort;
+
+// The expression operators apply when an operand is an expression, and only
+// then: inside namespace retort (or after `using namespace retort`), a type
+// that merely converts to a value keeps its built-in operators.
+namespace retort {
+static_assert(std::is_same_v<decltype(!std::declval<std::atomic<bool>&>()), bool>);
+static_assert(std::is_same_v<decltype(std::declval<std::atomic<int>&>() == 1), bool>);
+static_assert(std::is_same_v<decltype(std::declval<std::atomic<bool>&>() && true), bool>);
+static_assert(std::is_same_v<decltype(!std::declval<Expr>()), Expr>);
+static_assert(std::is_same_v<decltype(std::declval<Expr>() == 1), Expr>);
+static_assert(std::is_same_v<decltype("cat" == std::declval<Expr>()), Expr>);
+static_assert(std::is_same_v<decltype(std::declval<Expr>() && std::declval<Expr>()), Expr>);
+}  // namespace retort
 
 namespace {
 

@@ -60,23 +60,26 @@ class Expr {
   bool valid() const noexcept { return node_ != nullptr; }
   const std::shared_ptr<const detail::Node>& node() const noexcept { return node_; }
 
+  // Operators build expressions. They are hidden friends, found only when an
+  // operand is an Expr: `!flag` or `a && b` of types that merely convert to a
+  // Value (std::atomic<bool>, say) keep their built-in meaning anywhere.
+  friend Expr operator==(const Expr& a, const Expr& b);
+  friend Expr operator!=(const Expr& a, const Expr& b);
+  friend Expr operator<(const Expr& a, const Expr& b);
+  friend Expr operator<=(const Expr& a, const Expr& b);
+  friend Expr operator>(const Expr& a, const Expr& b);
+  friend Expr operator>=(const Expr& a, const Expr& b);
+  friend Expr operator+(const Expr& a, const Expr& b);
+  friend Expr operator-(const Expr& a, const Expr& b);
+  friend Expr operator*(const Expr& a, const Expr& b);
+  friend Expr operator/(const Expr& a, const Expr& b);
+  friend Expr operator&&(const Expr& a, const Expr& b);
+  friend Expr operator||(const Expr& a, const Expr& b);
+  friend Expr operator!(const Expr& a);
+
  private:
   std::shared_ptr<const detail::Node> node_;
 };
-
-Expr operator==(const Expr& a, const Expr& b);
-Expr operator!=(const Expr& a, const Expr& b);
-Expr operator<(const Expr& a, const Expr& b);
-Expr operator<=(const Expr& a, const Expr& b);
-Expr operator>(const Expr& a, const Expr& b);
-Expr operator>=(const Expr& a, const Expr& b);
-Expr operator+(const Expr& a, const Expr& b);
-Expr operator-(const Expr& a, const Expr& b);
-Expr operator*(const Expr& a, const Expr& b);
-Expr operator/(const Expr& a, const Expr& b);
-Expr operator&&(const Expr& a, const Expr& b);
-Expr operator||(const Expr& a, const Expr& b);
-Expr operator!(const Expr& a);
 
 Expr and_(std::vector<Expr> terms);  ///< empty: always true
 Expr or_(std::vector<Expr> terms);   ///< empty: always false
