@@ -186,6 +186,7 @@ App::App(std::string name) : name_(std::move(name)), config_(Config::from_env())
   s.Patch(".*", serve);
   s.Delete(".*", serve);
   s.Put(".*", serve);
+  s.Options(".*", serve);
   s.set_payload_max_length(kMaxBody);
 }
 
@@ -235,7 +236,7 @@ Response App::handle(const std::string& method, const std::string& path, const s
     auto m = r.match(parts);
     if (!m) continue;
     path_known = true;
-    if (r.method == method) {
+    if (r.method == method || (method == "HEAD" && r.method == "GET")) {  // HEAD: GET's answer, the server drops the body
       found = &r;
       args = std::move(*m);
       break;

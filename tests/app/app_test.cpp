@@ -74,6 +74,7 @@ TEST_F(AppTest, AnUnknownPathIs404AndAnotherMethodIs405WithJsonBodies) {
   auto wrong = call("DELETE", "/notes");
   EXPECT_EQ(wrong.status, 405);
   EXPECT_EQ(body(wrong)["status"], 405);
+  EXPECT_EQ(call("HEAD", "/notes").status, 200);  // a GET route answers HEAD
 }
 
 TEST_F(AppTest, ABadRoutePatternIsNamed) {
@@ -247,6 +248,7 @@ TEST_F(AppTest, InitAppReadsTheAppsConfig) {
 
 TEST_F(AppTest, TheServerAnswersRealHttpAndRefusesOversizedBodies) {
   app_.post("/echo", [](r::Request& req) { return r::Response::json(req.json()); });
+  app_.get("/hello", [](r::Request&) { return r::Response::json({{"hello", "world"}}); });
   int port = app_.start();
   httplib::Client client("127.0.0.1", port);
   auto ok = client.Post("/echo", R"({"a": [1, 2]})", "application/json");
@@ -260,6 +262,10 @@ TEST_F(AppTest, TheServerAnswersRealHttpAndRefusesOversizedBodies) {
   auto after = client.Post("/echo", "[1]", "application/json");  // still up
   ASSERT_TRUE(after);
   EXPECT_EQ(after->status, 200);
+  auto head = client.Head("/hello");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_TRUE(head->body.empty());
   app_.stop();
 }
 

@@ -120,6 +120,7 @@ class App {
   Config& config() { return config_; }
 
   /// Routes: "/owners", "/owners/<int:id>", "/users/<int:id>/following/<int:channel_id>".
+  /// Add them before start() or run(): the server reads them without a lock. A GET route also answers HEAD.
   App& route(const std::string& method, const std::string& pattern, Handler handler);
   App& get(const std::string& pattern, Handler h) { return route("GET", pattern, std::move(h)); }
   App& post(const std::string& pattern, Handler h) { return route("POST", pattern, std::move(h)); }
