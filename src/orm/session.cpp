@@ -616,6 +616,7 @@ void SessionImpl::flush(bool full) {
       auto write_rows = [&](std::size_t from, std::size_t n) {
         const ClassInfo* cls = batch[from].object->cls;
         std::vector<Value> params;
+        params.reserve(n * batch[from].values.size());
         for (std::size_t k = from; k < from + n; ++k)
           for (auto& v : batch[k].values) params.push_back(std::move(v));
         auto result = c.exec_driver_sql(insert_many_sql(*cls, d, batch[from].included, n), params);

@@ -19,14 +19,21 @@ Expr key_condition(const ClassInfo& cls) {
   return and_(std::move(terms));
 }
 
-template <class Build>
-const std::string& cached(const ClassInfo& cls, const Dialect& d, std::string key, Build build) {
+/// The SQL text under `key` for this dialect, made by `build_text()` once.
+template <class BuildText>
+const std::string& cached_text(const ClassInfo& cls, const Dialect& d, std::string key, BuildText build_text) {
   auto& st = *cls.statements;
   key = std::string(d.name()) + "/" + key;
   std::lock_guard lock(st.mutex);
   auto it = st.sql.find(key);
-  if (it == st.sql.end()) it = st.sql.emplace(std::move(key), compile(build(), d).sql).first;
+  if (it == st.sql.end()) it = st.sql.emplace(std::move(key), build_text()).first;
   return it->second;
+}
+
+/// The statement `build()` makes, compiled once for this dialect.
+template <class Build>
+const std::string& cached(const ClassInfo& cls, const Dialect& d, std::string key, Build build) {
+  return cached_text(cls, d, std::move(key), [&] { return compile(build(), d).sql; });
 }
 
 }  // namespace
@@ -57,26 +64,20 @@ const std::string& insert_many_sql(const ClassInfo& cls, const Dialect& d, const
                                    std::size_t rows) {
   std::string key = "insert-many/" + std::to_string(rows) + "/";
   for (bool b : included) key += b ? '1' : '0';
-  auto& st = *cls.statements;
-  key = std::string(d.name()) + "/" + key;
-  {
-    std::lock_guard lock(st.mutex);
-    if (auto it = st.sql.find(key); it != st.sql.end()) return it->second;
-  }
-  // The one-row statement, its VALUES (...) repeated once per row.
+  // The one-row statement (taken before the cache's lock), its VALUES (...) repeated once per row.
   const std::string& one = insert_sql(cls, d, included);
-  auto values = one.find(" VALUES (");
-  auto close = one.find(')', values);
-  std::size_t columns = static_cast<std::size_t>(std::count(included.begin(), included.end(), true));
-  std::string sql = one.substr(0, values) + " VALUES ";
-  for (std::size_t r = 0, n = 0; r < rows; ++r) {
-    sql += r ? ", (" : "(";
-    for (std::size_t c = 0; c < columns; ++c) sql += (c ? ", " : "") + d.placeholder(++n);
-    sql += ')';
-  }
-  sql += one.substr(close + 1);
-  std::lock_guard lock(st.mutex);
-  return st.sql.emplace(std::move(key), std::move(sql)).first->second;
+  return cached_text(cls, d, std::move(key), [&] {
+    auto values = one.find(" VALUES (");
+    auto close = one.find(')', values);
+    std::size_t columns = static_cast<std::size_t>(std::count(included.begin(), included.end(), true));
+    std::string sql = one.substr(0, values) + " VALUES ";
+    for (std::size_t r = 0, n = 0; r < rows; ++r) {
+      sql += r ? ", (" : "(";
+      for (std::size_t c = 0; c < columns; ++c) sql += (c ? ", " : "") + d.placeholder(++n);
+      sql += ')';
+    }
+    return sql + one.substr(close + 1);
+  });
 }
 
 const std::string& update_sql(const ClassInfo& cls, const Dialect& d, const std::vector<std::size_t>& changed) {

@@ -264,12 +264,15 @@ class PgConnection final : public DriverConnection {
   /// on first use; the least recently used one is deallocated when the cache is full.
   const std::string& prepared(const std::string& sql, const std::vector<Oid>& types, std::span<const Value> params,
                               bool& reused) {
-    // The types are part of the key: `SELECT $1` prepared for an integer cannot take a float.
-    std::string key = sql;
+    // Typed parameters are part of the key (`SELECT $1` prepared for an integer
+    // cannot take a float); untyped statements, INSERTs among them, are found
+    // by their SQL without copying it.
+    std::string typed;
     if (std::any_of(types.begin(), types.end(), [](Oid t) { return t != 0; })) {
-      key += '\0';
-      for (Oid t : types) key += std::to_string(t) + ",";
+      typed = sql + '\0';
+      for (Oid t : types) typed += std::to_string(t) + ",";
     }
+    const std::string& key = typed.empty() ? sql : typed;
     auto it = cache_.find(key);
     if (it != cache_.end()) {
       lru_.splice(lru_.begin(), lru_, it->second.lru);
