@@ -3,8 +3,10 @@
 // column means (an ISO 8601 timestamp, true). The reverse direction checks
 // every field before assigning any, so a rejected body changes nothing.
 #include "retort/orm/to_dict.hpp"
+#include "retort/orm/to_json.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 #include "orm/loading.hpp"
@@ -210,92 +212,320 @@ std::optional<Value> column_value(const ColumnSpec& spec, const nlohmann::json& 
 
 namespace {
 
-/// The object's columns (filtered at the top level), then the relationships
-/// `include` names, nested; an object already on the path is written as its key only.
-nlohmann::json dict_of(InstanceBase& instance, const std::vector<std::string>& include, const ToDictOptions* filter,
-                       std::vector<const InstanceBase*>& path, int depth, int max_depth) {
-  nlohmann::json out = nlohmann::json::object();
-  bool cycle = std::find(path.begin(), path.end(), &instance) != path.end();
-  for (std::size_t k = 0; k < instance.cls->columns.size(); ++k) {
-    const auto& c = instance.cls->columns[k];
-    const auto& name = c.spec().name;
-    if (cycle && std::find(instance.cls->primary_key.begin(), instance.cls->primary_key.end(), k) ==
-                     instance.cls->primary_key.end())
-      continue;
-    if (filter && !filter->only.empty() && !listed(filter->only, name)) continue;
-    if (filter && listed(filter->exclude, name)) continue;
-    out[name] = column_json(c.spec().type, c.access->get(instance.object));
+/// The relationships an `include` list names, as a tree: "pets.toys" and "pets" share "pets".
+struct Include {
+  std::string name;
+  std::vector<Include> below;
+};
+
+std::vector<Include> include_tree(const std::vector<std::string>& paths) {
+  std::vector<Include> tree;
+  for (auto& p : paths) {
+    auto* level = &tree;
+    std::size_t start = 0;
+    while (true) {
+      auto dot = p.find('.', start);
+      std::string name = p.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      auto it = std::find_if(level->begin(), level->end(), [&](auto& i) { return i.name == name; });
+      if (it == level->end()) it = level->insert(level->end(), Include{std::move(name), {}});
+      if (dot == std::string::npos) break;
+      level = &it->below;
+      start = dot + 1;
+    }
   }
-  if (cycle || include.empty()) return out;
-  // "pets.toys" and "pets" share "pets": group the rest of each path by its first name.
-  std::vector<std::pair<std::string, std::vector<std::string>>> heads;
+  return tree;
+}
+
+/// Every included path loaded for all objects at once: "pets.toys" → selectinload(pets).selectinload(toys).
+void load_includes(const std::vector<InstanceBase*>& instances, const std::vector<std::string>& include) {
+  if (include.empty() || instances.empty() || !instances.front()->session) return;
+  std::vector<LoadPath> paths;
   for (auto& p : include) {
-    auto dot = p.find('.');
-    std::string head = p.substr(0, dot);
-    auto it = std::find_if(heads.begin(), heads.end(), [&](auto& h) { return h.first == head; });
-    if (it == heads.end()) {
-      heads.emplace_back(head, std::vector<std::string>{});
-      it = heads.end() - 1;
+    LoadPath path;
+    std::size_t start = 0;
+    while (true) {
+      auto dot = p.find('.', start);
+      path.emplace_back(p.substr(start, dot == std::string::npos ? std::string::npos : dot - start), Lazy::selectin);
+      if (dot == std::string::npos) break;
+      start = dot + 1;
     }
-    if (dot != std::string::npos) it->second.push_back(p.substr(dot + 1));
+    paths.push_back(std::move(path));
   }
-  if (depth >= max_depth)
-    throw ArgumentError("to_dict(include=...) nests deeper than max_depth=" + std::to_string(max_depth) + " at '" +
-                        heads.front().first + "'; raise max_depth or shorten the path");
-  path.push_back(&instance);
-  for (auto& [head, rest] : heads) {
-    const RelationshipInfo* rel = nullptr;
-    try {
-      rel = &relationship_named(*instance.cls, head);
-    } catch (const ArgumentError& e) {
-      throw ArgumentError(std::string("to_dict(include=...): ") + e.what());
+  try {
+    load_below(*instances.front()->session, instances, make_plan(*instances.front()->cls, paths, nullptr, 0));
+  } catch (const ArgumentError& e) {
+    throw ArgumentError(std::string("to_dict(include=...): ") + e.what());
+  }
+}
+
+/// What one object's JSON holds, shared by to_dict (a tree) and to_json (text):
+/// the columns (filtered at the top level; the key only for an object already on the
+/// path, which ends a cycle), then each included relationship's objects.
+struct ObjectWalk {
+  const std::vector<Include>& include;
+  const ToDictOptions* filter;  ///< top level only
+  std::vector<const InstanceBase*>& path;
+  int depth;
+  int max_depth;
+
+  bool cycle(const InstanceBase& instance) const {
+    return std::find(path.begin(), path.end(), &instance) != path.end();
+  }
+  bool writes_column(const InstanceBase& instance, std::size_t k, bool on_cycle) const {
+    const auto& name = instance.cls->columns[k].spec().name;
+    const auto& key = instance.cls->primary_key;
+    if (on_cycle && std::find(key.begin(), key.end(), k) == key.end()) return false;
+    if (filter && !filter->only.empty() && !listed(filter->only, name)) return false;
+    return !(filter && listed(filter->exclude, name));
+  }
+  /// Calls `visit(name, relationship, objects)` for each include, with `path` holding `instance`.
+  template <class Visit>
+  void relationships(InstanceBase& instance, Visit&& visit) const {
+    if (include.empty()) return;
+    if (depth >= max_depth)
+      throw ArgumentError("to_dict(include=...) nests deeper than max_depth=" + std::to_string(max_depth) + " at '" +
+                          include.front().name + "'; raise max_depth or shorten the path");
+    path.push_back(&instance);
+    for (auto& inc : include) {
+      const RelationshipInfo* rel = nullptr;
+      try {
+        rel = &relationship_named(*instance.cls, inc.name);
+      } catch (const ArgumentError& e) {
+        throw ArgumentError(std::string("to_dict(include=...): ") + e.what());
+      }
+      auto& state = state_of(&instance, *rel);
+      std::vector<InstanceBase*> fetched;
+      if (rel->kind == MemberKind::dynamic) fetched = state.query().fetch();
+      const auto& related = rel->kind == MemberKind::dynamic ? fetched : state.items();
+      visit(inc, *rel, related, ObjectWalk{inc.below, nullptr, path, depth + 1, max_depth});
     }
-    auto& state = state_of(&instance, *rel);
-    std::vector<InstanceBase*> related =
-        rel->kind == MemberKind::dynamic ? state.query().fetch() : state.items();
-    if (rel->scalar()) {
-      out[head] = related.empty() ? nlohmann::json(nullptr) : dict_of(*related.front(), rest, nullptr, path, depth + 1, max_depth);
+    path.pop_back();
+  }
+};
+
+nlohmann::json dict_of(InstanceBase& instance, const ObjectWalk& walk) {
+  nlohmann::json out = nlohmann::json::object();
+  bool cycle = walk.cycle(instance);
+  for (std::size_t k = 0; k < instance.cls->columns.size(); ++k) {
+    if (!walk.writes_column(instance, k, cycle)) continue;
+    const auto& c = instance.cls->columns[k];
+    out[c.spec().name] = column_json(c.spec().type, c.access->get(instance.object));
+  }
+  if (cycle) return out;
+  walk.relationships(instance, [&](const Include& inc, const RelationshipInfo& rel, const std::vector<InstanceBase*>& related,
+                                   const ObjectWalk& below) {
+    if (rel.scalar()) {
+      out[inc.name] = related.empty() ? nlohmann::json(nullptr) : dict_of(*related.front(), below);
     } else {
       auto list = nlohmann::json::array();
-      for (auto* r : related) list.push_back(dict_of(*r, rest, nullptr, path, depth + 1, max_depth));
-      out[head] = std::move(list);
+      for (auto* r : related) list.push_back(dict_of(*r, below));
+      out[inc.name] = std::move(list);
+    }
+  });
+  return out;
+}
+
+/// JSON text in one of the two styles.
+class JsonWriter {
+ public:
+  JsonWriter(std::string& out, JsonStyle style) : out_(out), python_(style == JsonStyle::python) {}
+
+  void comma() { out_ += python_ ? ", " : ","; }
+  void key(std::string_view name) {
+    string(name);
+    out_ += python_ ? ": " : ":";
+  }
+  void integer(std::int64_t v) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, end);
+  }
+  /// A string, escaped: always '"', '\\' and control characters; in the python style
+  /// also DEL and everything beyond ASCII (as \uXXXX, with surrogate pairs).
+  void string(std::string_view s) {
+    out_ += '"';
+    std::size_t plain = 0;  // start of the run not yet copied
+    for (std::size_t i = 0; i < s.size();) {
+      auto c = static_cast<unsigned char>(s[i]);
+      bool as_is = c < 0x80 ? c >= 0x20 && c != '"' && c != '\\' && !(c == 0x7f && python_)
+                            : !python_ && valid_utf8_at(s, i);
+      if (as_is) {
+        i += c < 0x80 ? 1 : utf8_length(c);
+        continue;
+      }
+      out_.append(s, plain, i - plain);
+      i = escape_at(s, i);
+      plain = i;
+    }
+    out_.append(s, plain, std::string_view::npos);
+    out_ += '"';
+  }
+  /// Any JSON value, in this writer's style.
+  void value(const nlohmann::json& j) {
+    switch (j.type()) {
+      case nlohmann::json::value_t::object: {
+        out_ += '{';
+        bool first = true;
+        for (auto& [k, v] : j.items()) {
+          if (!first) comma();
+          first = false;
+          key(k);
+          value(v);
+        }
+        out_ += '}';
+        return;
+      }
+      case nlohmann::json::value_t::array: {
+        out_ += '[';
+        for (std::size_t i = 0; i < j.size(); ++i) {
+          if (i) comma();
+          value(j[i]);
+        }
+        out_ += ']';
+        return;
+      }
+      case nlohmann::json::value_t::string: string(j.get_ref<const std::string&>()); return;
+      default: out_ += j.dump(); return;  // numbers, booleans, null
     }
   }
-  path.pop_back();
-  return out;
+  std::string& out() { return out_; }
+
+ private:
+  static std::size_t utf8_length(unsigned char lead) { return lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2; }
+  /// Whether a well-formed UTF-8 sequence starts at s[i] (no overlong forms, no surrogates).
+  static bool valid_utf8_at(std::string_view s, std::size_t i) { return decode(s, i).second != 0; }
+  /// The code point at s[i] and its length in bytes; length 0 when malformed.
+  static std::pair<char32_t, std::size_t> decode(std::string_view s, std::size_t i) {
+    auto lead = static_cast<unsigned char>(s[i]);
+    if (lead < 0x80) return {lead, 1};
+    if (lead < 0xC2 || lead > 0xF4) return {0, 0};
+    std::size_t n = utf8_length(lead);
+    if (i + n > s.size()) return {0, 0};
+    char32_t cp = lead & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+    for (std::size_t k = 1; k < n; ++k) {
+      auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c & 0xC0) != 0x80) return {0, 0};
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    static constexpr char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < smallest[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {0, 0};
+    return {cp, n};
+  }
+  void unit(unsigned u) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out_ += "\\u";
+    for (int shift = 12; shift >= 0; shift -= 4) out_ += hex[(u >> shift) & 0xF];
+  }
+  /// Writes the escape for the character at s[i]; returns the index after it.
+  std::size_t escape_at(std::string_view s, std::size_t i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"': out_ += "\\\""; return i + 1;
+      case '\\': out_ += "\\\\"; return i + 1;
+      case '\b': out_ += "\\b"; return i + 1;
+      case '\f': out_ += "\\f"; return i + 1;
+      case '\n': out_ += "\\n"; return i + 1;
+      case '\r': out_ += "\\r"; return i + 1;
+      case '\t': out_ += "\\t"; return i + 1;
+      default: break;
+    }
+    auto [cp, n] = decode(s, i);
+    if (n == 0) {  // malformed: one byte becomes U+FFFD
+      if (python_) unit(0xFFFD);
+      else out_ += "\xEF\xBF\xBD";
+      return i + 1;
+    }
+    if (cp >= 0x10000) {
+      unit(0xD800 + ((cp - 0x10000) >> 10));
+      unit(0xDC00 + ((cp - 0x10000) & 0x3FF));
+    } else {
+      unit(cp);
+    }
+    return i + n;
+  }
+
+  std::string& out_;
+  bool python_;
+};
+
+/// One column's value: integers and text directly, the rest as to_dict encodes it.
+void write_column(JsonWriter& w, const SqlType& type, const Value& v) {
+  bool plain = type.kind != TypeKind::boolean && type.kind != TypeKind::numeric && type.kind != TypeKind::date_time &&
+               type.kind != TypeKind::json;
+  if (v.is_null()) w.out() += "null";
+  else if (plain && v.kind() == Value::Kind::integer) w.integer(v.as_int());
+  else if (plain && v.kind() == Value::Kind::text) w.string(v.as_text());
+  else w.value(column_json(type, v));
+}
+
+void write_object(JsonWriter& w, InstanceBase& instance, const ObjectWalk& walk) {
+  w.out() += '{';
+  bool first = true;
+  auto next_key = [&](std::string_view name) {
+    if (!first) w.comma();
+    first = false;
+    w.key(name);
+  };
+  bool cycle = walk.cycle(instance);
+  for (std::size_t k = 0; k < instance.cls->columns.size(); ++k) {
+    if (!walk.writes_column(instance, k, cycle)) continue;
+    const auto& c = instance.cls->columns[k];
+    next_key(c.spec().name);
+    write_column(w, c.spec().type, c.access->get(instance.object));
+  }
+  if (!cycle) {
+    walk.relationships(instance, [&](const Include& inc, const RelationshipInfo& rel,
+                                     const std::vector<InstanceBase*>& related, const ObjectWalk& below) {
+      next_key(inc.name);
+      if (rel.scalar()) {
+        if (related.empty()) w.out() += "null";
+        else write_object(w, *related.front(), below);
+        return;
+      }
+      w.out() += '[';
+      for (std::size_t i = 0; i < related.size(); ++i) {
+        if (i) w.comma();
+        write_object(w, *related[i], below);
+      }
+      w.out() += ']';
+    });
+  }
+  w.out() += '}';
 }
 
 }  // namespace
 
 nlohmann::json to_dict(const InstanceBase& instance, const ToDictOptions& options) {
   std::vector<const InstanceBase*> path;
-  return dict_of(const_cast<InstanceBase&>(instance), options.include, &options, path, 0, options.max_depth);
+  auto tree = include_tree(options.include);
+  return dict_of(const_cast<InstanceBase&>(instance), ObjectWalk{tree, &options, path, 0, options.max_depth});
 }
 
 nlohmann::json to_dict_all(const std::vector<InstanceBase*>& instances, const ToDictOptions& options) {
-  if (!options.include.empty() && !instances.empty() && instances.front()->session) {
-    // Every included path is loaded for all objects at once: "pets.toys" → selectinload(pets).selectinload(toys).
-    std::vector<LoadPath> paths;
-    for (auto& include : options.include) {
-      LoadPath path;
-      std::size_t start = 0;
-      while (true) {
-        auto dot = include.find('.', start);
-        path.emplace_back(include.substr(start, dot == std::string::npos ? std::string::npos : dot - start), Lazy::selectin);
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-      }
-      paths.push_back(std::move(path));
-    }
-    try {
-      load_below(*instances.front()->session, instances, make_plan(*instances.front()->cls, paths, nullptr, 0));
-    } catch (const ArgumentError& e) {
-      throw ArgumentError(std::string("to_dict(include=...): ") + e.what());
-    }
-  }
+  load_includes(instances, options.include);
+  std::vector<const InstanceBase*> path;
+  auto tree = include_tree(options.include);
+  ObjectWalk walk{tree, &options, path, 0, options.max_depth};
   auto out = nlohmann::json::array();
-  for (auto* i : instances) out.push_back(to_dict(*i, options));
+  for (auto* i : instances) out.push_back(dict_of(*i, walk));
   return out;
+}
+
+std::string to_json_all(const std::vector<InstanceBase*>& instances, const ToDictOptions& options, JsonStyle style,
+                        bool array) {
+  load_includes(instances, options.include);
+  std::vector<const InstanceBase*> path;
+  auto tree = include_tree(options.include);
+  ObjectWalk walk{tree, &options, path, 0, options.max_depth};
+  std::string text;
+  JsonWriter w(text, style);
+  if (array) text += '[';
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    if (i) w.comma();
+    write_object(w, *instances[i], walk);
+  }
+  if (array) text += ']';
+  return text;
 }
 
 void assign_from_dict(const ClassInfo& cls, void* object, const nlohmann::json& data, bool partial) {

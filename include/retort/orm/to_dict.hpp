@@ -11,6 +11,7 @@
 
 #include "retort/orm/mapper.hpp"
 #include "retort/orm/ptr.hpp"
+#include "retort/orm/to_json.hpp"
 
 namespace retort {
 
@@ -48,14 +49,7 @@ nlohmann::json to_dict(const Ptr<T>& p, const ToDictOptions& options = {}) {
 /// loads every owner's pets with one statement per 500 owners, then writes them.
 template <class T>
 nlohmann::json to_dict(const std::vector<Ptr<T>>& objects, const ToDictOptions& options = {}) {
-  std::vector<detail::InstanceBase*> instances;
-  instances.reserve(objects.size());
-  for (auto& p : objects) {
-    if (!p) detail::null_access();
-    p.read();  // reload if expired
-    instances.push_back(p.instance());
-  }
-  return detail::to_dict_all(instances, options);
+  return detail::to_dict_all(detail::read_all(objects), options);
 }
 
 /// A new (transient) T from JSON, as a POST handler needs: every field must be
