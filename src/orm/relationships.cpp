@@ -322,8 +322,16 @@ void SessionImpl::unlink(InstanceBase* i) {
 
 void SessionImpl::note_changed(RelState& s) {
   if (s.changed_) return;
-  if (std::find(rel_dirty.begin(), rel_dirty.end(), s.owner_) == rel_dirty.end()) hold(rel_dirty, s.owner_);
+  if (!s.owner_->in_rel_dirty) {
+    s.owner_->in_rel_dirty = true;
+    hold(rel_dirty, s.owner_);
+  }
   s.changed_ = true;
+}
+
+void SessionImpl::drop_rel_dirty() {
+  for (auto* i : rel_dirty) i->in_rel_dirty = false;
+  drop_all(std::exchange(rel_dirty, {}));
 }
 
 void SessionImpl::reset_states(InstanceBase* i) {
@@ -351,7 +359,7 @@ void SessionImpl::reset_all_states() {
       if (i->cls->related) all.push_back(i);
   for (auto* i : all) ++i->refs;  // nothing is freed while states are being reset
   for (auto* i : all) reset_states(i);
-  drop_all(std::exchange(rel_dirty, {}));
+  drop_rel_dirty();
   lazy_loads.clear();
   drop_all(std::move(all));
 }

@@ -73,18 +73,16 @@ void SessionImpl::hold(std::vector<InstanceBase*>& list, InstanceBase* i) {
 
 void SessionImpl::drop_all(std::vector<InstanceBase*> list) {
   // An object may be listed more than once, and freeing one object may drop
-  // Ptrs it holds to another: give up all but one reference per object first,
-  // then the last one of each, so no object is freed while this still holds it.
-  std::sort(list.begin(), list.end());
-  std::vector<InstanceBase*> unique;
-  for (std::size_t k = 0; k < list.size(); ++k) {
-    if (k > 0 && list[k] == list[k - 1]) {
-      --list[k]->refs;
-    } else {
-      unique.push_back(list[k]);
+  // Ptrs it holds to another: first give up the listed references, keeping
+  // one on each object that reaches zero (it has no entry left in the list),
+  // then release those last ones, so nothing is freed while the list still holds it.
+  std::vector<InstanceBase*> last;
+  for (auto* i : list)
+    if (--i->refs == 0) {
+      i->refs = 1;
+      last.push_back(i);
     }
-  }
-  for (auto* i : unique)
+  for (auto* i : last)
     if (--i->refs == 0) release(i);
 }
 
@@ -209,10 +207,30 @@ bool SessionImpl::modified(const InstanceBase* i) const {
 }
 
 InstanceBase* SessionImpl::load_row(const ClassInfo& cls, const Row& row, int first) {
+  auto& map = identity[&cls];
+  // The common key, one integer column, is looked up without building a key vector.
   std::vector<Value> key;
-  key.reserve(cls.primary_key.size());
-  for (auto k : cls.primary_key) key.push_back(row[first + static_cast<int>(k)]);
-  if (InstanceBase* existing = find(cls, key)) {
+  std::int64_t int_key = 0;
+  bool by_int = cls.primary_key.size() == 1;
+  if (by_int) {
+    int col = first + static_cast<int>(cls.primary_key[0]);
+    Value v = row[col];
+    by_int = v.kind() == Value::Kind::integer;
+    if (by_int) int_key = v.as_int();
+    else key.push_back(std::move(v));
+  } else {
+    key.reserve(cls.primary_key.size());
+    for (auto k : cls.primary_key) key.push_back(row[first + static_cast<int>(k)]);
+  }
+  InstanceBase* existing = nullptr;
+  if (by_int) {
+    auto f = map.by_int.find(int_key);
+    if (f != map.by_int.end()) existing = f->second;
+  } else {
+    auto f = map.by_values.find(key);
+    if (f != map.by_values.end()) existing = f->second;
+  }
+  if (existing) {
     // A loaded object keeps its in-memory state (as SQLAlchemy without populate_existing),
     // unless it was expired: then the row is its new state.
     if (existing->flags & flag_expired) {
@@ -228,8 +246,7 @@ InstanceBase* SessionImpl::load_row(const ClassInfo& cls, const Row& row, int fi
   i->session = this;
   i->state = ObjectState::persistent;
   snapshot(i);
-  auto& map = identity[&cls];
-  if (is_int_key(key)) map.by_int.emplace(key[0].as_int(), i);
+  if (by_int) map.by_int.emplace(int_key, i);
   else map.by_values.emplace(std::move(key), i);
   ++identity_size;
   return i;
@@ -327,6 +344,19 @@ void copy_foreign_key(const ForeignKeyCopy& f) {
 struct FlushPlan {
   std::vector<ForeignKeyCopy> keys;
   std::vector<AssociationRow> insert_rows, delete_rows;
+  /// Indexes into `keys` by child, so an object finds its own links without a scan of all.
+  std::unordered_map<const InstanceBase*, std::vector<std::size_t>> keys_by_child;
+
+  void index_keys() {
+    for (std::size_t k = 0; k < keys.size(); ++k) keys_by_child[keys[k].child].push_back(k);
+  }
+  /// Calls `f` with each ForeignKeyCopy whose child is `child`.
+  template <class F>
+  void for_keys_of(const InstanceBase* child, F&& f) {
+    auto it = keys_by_child.find(child);
+    if (it == keys_by_child.end()) return;
+    for (auto k : it->second) f(keys[k]);
+  }
 };
 
 static void plan_relationships(SessionImpl& s, FlushPlan& plan) {
@@ -408,6 +438,7 @@ static void plan_relationships(SessionImpl& s, FlushPlan& plan) {
   }
   std::erase_if(plan.keys, [&](const ForeignKeyCopy& f) { return doomed.count(f.child) > 0; });
   std::erase_if(plan.insert_rows, [&](const AssociationRow& r) { return doomed.count(r.owner) || doomed.count(r.target); });
+  plan.index_keys();
 }
 
 void SessionImpl::fail_flush() {
@@ -472,7 +503,7 @@ void SessionImpl::flush(bool full) {
           for (auto* x : std::exchange(*v, {})) linked.push_back(x);
         for (auto* x : linked) unlink(x);
       });
-    drop_all(std::exchange(rel_dirty, {}));
+    drop_rel_dirty();
   };
   if (pending.empty() && deleted.empty() && dirty.empty() && plan.keys.empty() && plan.insert_rows.empty() &&
       plan.delete_rows.empty()) {
@@ -553,11 +584,12 @@ void SessionImpl::flush(bool full) {
     };
     auto row_of = [&](InstanceBase* i) {
       const ClassInfo* cls = i->cls;
-      for (auto& f : plan.keys)
-        if (!f.done && f.child == i && (!f.parent || key_ready(f.parent))) {
+      plan.for_keys_of(i, [](ForeignKeyCopy& f) {
+        if (!f.done && (!f.parent || key_ready(f.parent))) {
           copy_foreign_key(f);
           f.done = true;
         }
+      });
       Row row{i, std::vector<bool>(cls->columns.size(), true), {}};
       row.values.reserve(cls->columns.size());
       for (std::size_t col = 0; col < cls->columns.size(); ++col) {
@@ -662,17 +694,18 @@ void SessionImpl::flush(bool full) {
       for (auto* i : pending)
         if (i->cls == cls) mine.push_back(i);
       // Self-referential rows: a parent before its children.
+      std::unordered_set<const InstanceBase*> in_flush(mine.begin(), mine.end());
       std::vector<InstanceBase*> ordered;
       std::unordered_set<InstanceBase*> placed;
       bool chained = false;  // a row needs another row of this flush inserted first
       std::function<void(InstanceBase*)> place = [&](InstanceBase* i) {
         if (!placed.insert(i).second) return;
-        for (auto& f : plan.keys)
-          if (f.child == i && f.parent && f.parent->cls == cls && f.parent->state == ObjectState::pending &&
-              std::find(mine.begin(), mine.end(), f.parent) != mine.end()) {
+        plan.for_keys_of(i, [&](ForeignKeyCopy& f) {
+          if (f.parent && f.parent->cls == cls && f.parent->state == ObjectState::pending && in_flush.count(f.parent)) {
             chained = true;
             place(f.parent);
           }
+        });
         ordered.push_back(i);
       };
       for (auto* i : mine) place(i);
@@ -788,12 +821,11 @@ void SessionImpl::detach_all() {
     detach(i);
   }
   for (auto* i : all) detach(i);
-  // Objects only the identity map knew (no Ptr, no list) are freed here;
-  // collected first, since freeing a listed object can release others.
-  std::unordered_set<InstanceBase*> listed(held.begin(), held.end());
+  // Objects only the identity map knew (no Ptr, no list: each list entry holds a
+  // reference) are freed here; collected first, since freeing one can release others.
   std::vector<InstanceBase*> orphans;
   for (auto* i : all)
-    if (i->refs == 0 && !listed.count(i)) orphans.push_back(i);
+    if (i->refs == 0) orphans.push_back(i);
   for (auto* i : orphans) delete i;
   drop_all(std::move(held));  // session is null now: a last reference frees the object
 }
@@ -1023,6 +1055,7 @@ void Session::expunge_instance(InstanceBase* i) {
   for (auto* list : {&s.pending, &s.deleted, &s.touched, &s.kept, &s.inserted, &s.removed, &s.rel_dirty})
     held += take(*list) ? 1 : 0;
   held += was_pending ? 1 : 0;
+  i->in_rel_dirty = false;
   i->session = nullptr;
   i->state = was_pending ? ObjectState::transient : ObjectState::detached;
   i->flags &= ~flag_touched;

@@ -89,6 +89,8 @@ class SessionImpl {
   void link(InstanceBase* i);
   void unlink(InstanceBase* i);
   void note_changed(RelState& state);
+  /// Empties rel_dirty, releasing its references.
+  void drop_rel_dirty();
   /// Unloads every relationship state of `i` (SQLAlchemy's expire of relationships).
   void reset_states(InstanceBase* i);
   /// Unloads the states of every object the session knows, and forgets their changes.

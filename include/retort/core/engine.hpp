@@ -106,6 +106,9 @@ class Row {
   /// The column converted to T; NULL into a non-optional T raises ArgumentError.
   template <class T>
   T get(int i) const;
+  /// The column converted to a non-optional T, for a caller that has checked it is not NULL.
+  template <class T>
+  T value_at(int i) const;
   template <class T>
   T get(std::string_view name) const {
     return get<T>(index_of(name));
@@ -296,17 +299,22 @@ T Row::get(int i) const {
     return get<typename T::value_type>(i);
   } else {
     if (cursor_->is_null(i)) null_into_non_optional(i);
-    if constexpr (std::is_same_v<T, bool>) {
-      return cursor_->get_int(i) != 0;
-    } else if constexpr (std::is_integral_v<T>) {
-      return static_cast<T>(cursor_->get_int(i));
-    } else if constexpr (std::is_floating_point_v<T>) {
-      return static_cast<T>(cursor_->get_double(i));
-    } else if constexpr (std::is_same_v<T, std::string>) {
-      return std::string(cursor_->get_text(i));
-    } else {
-      return ValueTraits<T>::from_value(cursor_->get_value(i));
-    }
+    return value_at<T>(i);
+  }
+}
+
+template <class T>
+T Row::value_at(int i) const {
+  if constexpr (std::is_same_v<T, bool>) {
+    return cursor_->get_int(i) != 0;
+  } else if constexpr (std::is_integral_v<T>) {
+    return static_cast<T>(cursor_->get_int(i));
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return static_cast<T>(cursor_->get_double(i));
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return std::string(cursor_->get_text(i));
+  } else {
+    return ValueTraits<T>::from_value(cursor_->get_value(i));
   }
 }
 

@@ -99,11 +99,20 @@ class MemberAccessImpl final : public MemberAccess {
     (void)sizeof(V);
   }
   void load(void* obj, const Row& row, int i) const override {
-    if constexpr (optional_value<M>::nullable) {
-      static_cast<T*>(obj)->*member_ = row.get<M>(i);
+    using V = typename optional_value<M>::type;
+    M& m = static_cast<T*>(obj)->*member_;
+    if (row.is_null(i)) {
+      m = M{};  // NULL into a plain member reads as its default
+    } else if constexpr (std::is_same_v<V, std::string>) {
+      // Text is assigned into the member's own buffer: no temporary string per column.
+      if constexpr (optional_value<M>::nullable) {
+        if (m) m->assign(row.text(i));
+        else m.emplace(row.text(i));
+      } else {
+        m.assign(row.text(i));
+      }
     } else {
-      if (row.is_null(i)) static_cast<T*>(obj)->*member_ = M{};
-      else static_cast<T*>(obj)->*member_ = row.get<M>(i);
+      m = row.value_at<V>(i);
     }
   }
   bool equals(const void* obj, const Value& v) const override {

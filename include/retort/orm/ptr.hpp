@@ -59,6 +59,7 @@ struct InstanceBase {
   std::uint32_t refs = 0;
   ObjectState state = ObjectState::transient;
   std::uint8_t flags = 0;
+  bool in_rel_dirty = false;  ///< listed in its session's rel_dirty (a scan of that list would be quadratic)
   /// Relationship states that refer to this object; while any do, the session holds a reference.
   std::uint32_t links = 0;
   /// The query result this object was loaded by (the N+1 detector groups lazy loads by it).
