@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include <retort/orm/to_dict.hpp>
+#include <retort/orm/to_json.hpp>
 #include <retort/retort.hpp>
 
 namespace r = retort;
@@ -83,9 +84,17 @@ int main() {
   session.commit();
   // [json]
 
+  // [to_json]
+  std::string text = r::to_json(ann);  // {"id":1,"name":"Ann","email":"ann@example.org"}: mapping order
+  std::string as_flask = r::to_json(session.query<Owner>().all(), {}, r::JsonStyle::python);  // json.dumps's bytes
+  // [to_json]
+  std::cout << text << "\n" << as_flask << "\n";
+
   std::cout << j.dump() << "\n" << short_form.dump() << "\n";
   assert(j["email"] == "ann@example.org");
   auto channel = session.add(Channel{.title = "news"});
   session.commit();
-  return session.query<Owner>().count() == 2 && channel.to_dict()["title"] == "news" ? 0 : 1;
+  bool texts_ok = text == R"({"id":1,"name":"Ann","email":"ann@example.org"})" &&
+                  as_flask == R"([{"id": 1, "name": "Ann", "email": "ann@example.org"}, {"id": 2, "name": "Bob", "email": null}])";
+  return texts_ok && session.query<Owner>().count() == 2 && channel.to_dict()["title"] == "news" ? 0 : 1;
 }

@@ -4,6 +4,7 @@
 
 #include "models.hpp"
 #include "retort/orm/to_dict.hpp"
+#include "retort/orm/to_json.hpp"
 #include "support/orm_fixture.hpp"
 
 namespace r = retort;
@@ -144,4 +145,45 @@ TEST_F(ToDict, UpdateFromDictIsAtomicAndFlushed) {
   statements();
   s.commit();
   EXPECT_EQ(statements("UPDATE"), std::vector<std::string>{"UPDATE owner SET email=? WHERE owner.id = ?"});
+}
+
+// to_json writes the same values as to_dict, as text, in the mapping's column order.
+TEST_F(ToDict, ToJsonWritesMappingOrderInEitherStyle) {
+  r::Session s(engine());
+  auto ann = s.add(Owner{.name = "Ann", .email = "a@x"});
+  auto bob = s.add(Owner{.name = "Bob"});
+  s.commit();
+  EXPECT_EQ(r::to_json(ann), R"({"id":1,"name":"Ann","email":"a@x"})");
+  EXPECT_EQ(r::to_json(bob, {}, r::JsonStyle::python), R"({"id": 2, "name": "Bob", "email": null})");
+  EXPECT_EQ(r::to_json(std::vector{ann, bob}, {.exclude = {"email"}}, r::JsonStyle::python),
+            R"([{"id": 1, "name": "Ann"}, {"id": 2, "name": "Bob"}])");
+  EXPECT_EQ(r::to_json(std::vector<r::Ptr<Owner>>{}), "[]");
+  EXPECT_THROW(r::to_json(std::vector<r::Ptr<Owner>>{nullptr}), r::InvalidRequestError);
+}
+
+TEST_F(ToDict, ToJsonEscapesAsJsonDumpsDoes) {
+  r::Session s(engine());
+  // quote, backslash, newline, a control character, DEL, é, an astral character, an invalid byte
+  auto odd = s.add(Owner{.name = "q\"b\\n\n\x01\x7f\xc3\xa9\xf0\x9f\x98\x80\xff"});
+  s.commit();
+  // As Python's json.dumps(..., ensure_ascii=True) writes it; the invalid byte becomes U+FFFD.
+  EXPECT_EQ(r::to_json(odd, {.only = {"name"}}, r::JsonStyle::python),
+            R"({"name": "q\"b\\n\n\u0001\u007f\u00e9\ud83d\ude00\ufffd"})");
+  // Compact keeps UTF-8 as is.
+  EXPECT_EQ(r::to_json(odd, {.only = {"name"}}),
+            "{\"name\":\"q\\\"b\\\\n\\n\\u0001\x7f\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbd\"}");
+}
+
+TEST_F(ToDict, ToJsonEncodesEveryTypeAsToDict) {
+  std::int64_t id = 0;
+  {
+    r::Session s(engine());
+    auto e = s.add(r::from_dict<Everything>(everything_json()));
+    s.commit();
+    id = e->id;
+  }
+  r::Session s(engine());
+  auto e = s.get<Everything>(id);
+  EXPECT_EQ(json::parse(r::to_json(e)), e.to_dict());
+  EXPECT_EQ(json::parse(r::to_json(e, {}, r::JsonStyle::python)), e.to_dict());
 }
