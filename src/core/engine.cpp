@@ -453,7 +453,7 @@ void Transaction::rollback() {
 
 // ---- Result and Row -------------------------------------------------------------------------
 
-Result::Result(std::unique_ptr<Cursor> cursor) : cursor_(std::move(cursor)), row_(cursor_.get(), &names_) {
+Result::Result(std::unique_ptr<Cursor> cursor) : cursor_(std::move(cursor)), row_(cursor_.get()) {
   rowcount_ = cursor_->rows_affected();
   lastrowid_ = cursor_->last_insert_id();
 }
@@ -463,8 +463,7 @@ Result::Result(Result&& o) noexcept { *this = std::move(o); }
 Result& Result::operator=(Result&& o) noexcept {
   cursor_ = std::move(o.cursor_);
   names_ = std::move(o.names_);
-  names_loaded_ = o.names_loaded_;
-  row_ = Row(cursor_.get(), &names_);
+  row_ = Row(cursor_.get());
   rowcount_ = o.rowcount_;
   lastrowid_ = o.lastrowid_;
   return *this;
@@ -474,18 +473,15 @@ Result::~Result() = default;
 
 bool Result::next() {
   if (!cursor_) return false;
-  if (!names_loaded_) names();
   if (cursor_->next()) return true;
   close();
   return false;
 }
 
 const std::vector<std::string>& Result::names() const {
-  if (!names_loaded_ && cursor_) {
-    for (int i = 0; i < cursor_->column_count(); ++i) names_.emplace_back(cursor_->column_name(i));
-    names_loaded_ = true;
-  }
-  return names_;
+  static const std::vector<std::string> none;
+  if (!names_ && cursor_) names_ = cursor_->column_names();
+  return names_ ? *names_ : none;
 }
 
 std::vector<std::vector<Value>> Result::all() {
@@ -524,17 +520,12 @@ std::vector<std::string> Result::keys() const { return names(); }
 void Result::close() {
   if (cursor_) names();
   cursor_.reset();
-  row_ = Row(nullptr, &names_);
+  row_ = Row(nullptr);
 }
 
 int Row::index_of(std::string_view name) const {
-  if (names_) {
-    for (std::size_t i = 0; i < names_->size(); ++i)
-      if ((*names_)[i] == name) return static_cast<int>(i);
-  } else {
-    for (int i = 0; i < cursor_->column_count(); ++i)
-      if (cursor_->column_name(i) == name) return i;
-  }
+  for (int i = 0; i < cursor_->column_count(); ++i)
+    if (cursor_->column_name(i) == name) return i;
   std::string known;
   for (int i = 0; i < size(); ++i) known += (i ? ", " : "") + std::string(cursor_->column_name(i));
   throw ArgumentError("the row has no column '" + std::string(name) + "'; its columns are: " + known);

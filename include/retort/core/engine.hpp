@@ -90,8 +90,7 @@ struct EngineOptions {
 /// One row of a Result; valid until the Result advances.
 class Row {
  public:
-  explicit Row(const detail::Cursor* cursor, const std::vector<std::string>* names = nullptr)
-      : cursor_(cursor), names_(names) {}
+  explicit Row(const detail::Cursor* cursor) : cursor_(cursor) {}
 
   int size() const { return cursor_->column_count(); }
   bool is_null(int i) const { return cursor_->is_null(i); }
@@ -117,7 +116,6 @@ class Row {
  private:
   [[noreturn]] void null_into_non_optional(int i) const;
   const detail::Cursor* cursor_;
-  const std::vector<std::string>* names_;
 };
 
 /// The rows of one statement, read forward once. Iterate with `for (const Row& row : result)`.
@@ -184,8 +182,8 @@ class Result {
  private:
   const std::vector<std::string>& names() const;
   std::unique_ptr<detail::Cursor> cursor_;
-  mutable std::vector<std::string> names_;
-  mutable bool names_loaded_ = false;
+  /// Kept when the statement is released, so keys() still answers.
+  mutable std::shared_ptr<const std::vector<std::string>> names_;
   Row row_{nullptr};
   std::int64_t rowcount_ = 0;
   std::int64_t lastrowid_ = 0;

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "retort/core/value.hpp"
 
@@ -17,6 +20,12 @@ class Cursor {
   virtual bool next() = 0;
   virtual int column_count() const = 0;
   virtual std::string_view column_name(int i) const = 0;
+  /// All column names; a driver may share them between executions of one prepared statement.
+  virtual std::shared_ptr<const std::vector<std::string>> column_names() const {
+    auto names = std::make_shared<std::vector<std::string>>();
+    for (int i = 0; i < column_count(); ++i) names->emplace_back(column_name(i));
+    return names;
+  }
   virtual bool is_null(int i) const = 0;
   virtual std::int64_t get_int(int i) const = 0;
   virtual double get_double(int i) const = 0;

@@ -109,6 +109,7 @@ struct CachedStatement {
   sqlite3_stmt* stmt = nullptr;
   bool busy = false;
   std::list<std::string>::iterator lru;
+  std::shared_ptr<const std::vector<std::string>> names;  ///< read once, shared by its Results
 };
 
 class SqliteCursor final : public Cursor {
@@ -128,6 +129,13 @@ class SqliteCursor final : public Cursor {
   std::string_view column_name(int i) const override {
     const char* n = sqlite3_column_name(stmt_, i);
     return n ? n : "";
+  }
+  std::shared_ptr<const std::vector<std::string>> column_names() const override {
+    if (!cached_) return Cursor::column_names();
+    // A schema change may re-prepare the statement with other columns: then read them again.
+    if (!cached_->names || cached_->names->size() != static_cast<std::size_t>(column_count()))
+      cached_->names = Cursor::column_names();
+    return cached_->names;
   }
   bool is_null(int i) const override { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
   std::int64_t get_int(int i) const override { return sqlite3_column_int64(stmt_, i); }
