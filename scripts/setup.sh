@@ -5,13 +5,16 @@ set -euo pipefail
 
 # The one list of what the project needs: the toolchain, the libraries,
 # postgresql (the server the tests start), chromium (the headless browser
-# the example app's page is tested in), and python3 and curl (the scripts'
-# free-port and health checks).
+# the example app's page is tested in), python3 and curl (the scripts'
+# free-port and health checks), and what bench/run.sh compares retort with:
+# Debian's SQLAlchemy 1.4 with its C extensions, valgrind (--callgrind) and
+# GNU time (peak memory).
 PACKAGES=(
   build-essential g++ cmake ninja-build pkg-config git ca-certificates
   libsqlite3-dev sqlite3 libpq-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libfmt-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev libbenchmark-dev
   postgresql chromium python3 curl
+  python3-sqlalchemy python3-sqlalchemy-ext valgrind time
 )
 
 missing=()
