@@ -239,6 +239,32 @@ class Loader {
   std::string alias_name(const std::string& table) { return table + "_" + std::to_string(++aliases_[table]); }
 
   /// The key that groups rows into a state, as the state's owner has it.
+  /// Relationship states by their owner's key: a single integer key without a
+  /// key vector per row (the common case), any other key in an ordered map.
+  struct StatesByKey {
+    std::unordered_map<std::int64_t, std::vector<RelState*>> by_int;
+    std::map<std::vector<Value>, std::vector<RelState*>> by_values;
+
+    void add(std::vector<Value> key, RelState* st) {
+      if (key.size() == 1 && key[0].kind() == Value::Kind::integer) by_int[key[0].as_int()].push_back(st);
+      else by_values[std::move(key)].push_back(st);
+    }
+    /// The states whose owner's key is in `cols` of `row`, or null.
+    const std::vector<RelState*>* find(const Row& row, const std::vector<int>& cols) const {
+      if (cols.size() == 1) {
+        Value v = row[cols[0]];
+        if (v.kind() == Value::Kind::integer) {
+          auto it = by_int.find(v.as_int());
+          return it == by_int.end() ? nullptr : &it->second;
+        }
+      }
+      std::vector<Value> key;
+      for (int c : cols) key.push_back(row[c]);
+      auto it = by_values.find(key);
+      return it == by_values.end() ? nullptr : &it->second;
+    }
+  };
+
   static std::vector<Value> owner_key(const RelationshipInfo& rel, const InstanceBase& owner) {
     switch (rel.direction) {
       case Direction::one_to_many: return values_of(owner, rel.parent_cols);
@@ -273,12 +299,19 @@ class Loader {
     add_joins(stmt, *target.table, item.children, next, nodes, {});
     last_statement_ = stmt;
 
-    std::map<std::vector<Value>, std::vector<RelState*>> by_key;
+    StatesByKey by_key;
     for (auto* st : waiting) {
-      by_key[owner_key(rel, *st->owner_)].push_back(st);
+      by_key.add(owner_key(rel, *st->owner_), st);
       collecting(*st);
     }
-    const auto& group_cols = rel.direction == Direction::one_to_many ? rel.child_cols : rel.parent_cols;
+    // The columns of each row that say which owner it belongs to.
+    std::vector<int> key_cols;
+    if (lead > 0) {
+      for (int k = 0; k < lead; ++k) key_cols.push_back(k);
+    } else {
+      for (auto c : rel.direction == Direction::one_to_many ? rel.child_cols : rel.parent_cols)
+        key_cols.push_back(static_cast<int>(c));
+    }
     auto result = s_.connection(false).execute(stmt);
     std::uint32_t origin = ++s_.next_origin;
     while (result.next()) {
@@ -286,15 +319,9 @@ class Loader {
       InstanceBase* child = s_.load_row(target, row, lead);
       child->origin = origin;
       read_joined(child, nodes, row);
-      std::vector<Value> key;
-      if (lead > 0) {
-        for (int k = 0; k < lead; ++k) key.push_back(row[k]);
-      } else {
-        for (auto c : group_cols) key.push_back(row[static_cast<int>(c)]);
-      }
-      auto it = by_key.find(key);
-      if (it == by_key.end()) continue;
-      for (auto* st : it->second) {
+      const auto* owners = by_key.find(row, key_cols);
+      if (!owners) continue;
+      for (auto* st : *owners) {
         auto& rows = gathered_[st];
         if (std::find(rows.begin(), rows.end(), child) == rows.end()) rows.push_back(child);
       }
