@@ -164,8 +164,8 @@ TEST_F(ToDict, ToJsonWritesMappingOrderInEitherStyle) {
 TEST_F(ToDict, ToJsonEscapesAsJsonDumpsDoes) {
   r::Session s(engine());
   // quote, backslash, newline, a control character, DEL, é, an astral character, an invalid byte
+  // Not committed: PostgreSQL refuses to store the invalid byte (a DataError), SQLite keeps it.
   auto odd = s.add(Owner{.name = "q\"b\\n\n\x01\x7f\xc3\xa9\xf0\x9f\x98\x80\xff"});
-  s.commit();
   // As Python's json.dumps(..., ensure_ascii=True) writes it; the invalid byte becomes U+FFFD.
   EXPECT_EQ(r::to_json(odd, {.only = {"name"}}, r::JsonStyle::python),
             R"({"name": "q\"b\\n\n\u0001\u007f\u00e9\ud83d\ude00\ufffd"})");
