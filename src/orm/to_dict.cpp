@@ -237,7 +237,7 @@ std::vector<Include> include_tree(const std::vector<std::string>& paths) {
 }
 
 /// Every included path loaded for all objects at once: "pets.toys" → selectinload(pets).selectinload(toys).
-void load_includes(const std::vector<InstanceBase*>& instances, const std::vector<std::string>& include) {
+void load_includes(const std::vector<InstanceBase*>& instances, const std::vector<std::string>& include, const char* api) {
   if (include.empty() || instances.empty() || !instances.front()->session) return;
   std::vector<LoadPath> paths;
   for (auto& p : include) {
@@ -254,7 +254,7 @@ void load_includes(const std::vector<InstanceBase*>& instances, const std::vecto
   try {
     load_below(*instances.front()->session, instances, make_plan(*instances.front()->cls, paths, nullptr, 0));
   } catch (const ArgumentError& e) {
-    throw ArgumentError(std::string("to_dict(include=...): ") + e.what());
+    throw ArgumentError(std::string(api) + "(include=...): " + e.what());
   }
 }
 
@@ -267,6 +267,7 @@ struct ObjectWalk {
   std::vector<const InstanceBase*>& path;
   int depth;
   int max_depth;
+  const char* api;  ///< "to_dict" or "to_json", for error messages
 
   bool cycle(const InstanceBase& instance) const {
     return std::find(path.begin(), path.end(), &instance) != path.end();
@@ -283,7 +284,7 @@ struct ObjectWalk {
   void relationships(InstanceBase& instance, Visit&& visit) const {
     if (include.empty()) return;
     if (depth >= max_depth)
-      throw ArgumentError("to_dict(include=...) nests deeper than max_depth=" + std::to_string(max_depth) + " at '" +
+      throw ArgumentError(std::string(api) + "(include=...) nests deeper than max_depth=" + std::to_string(max_depth) + " at '" +
                           include.front().name + "'; raise max_depth or shorten the path");
     path.push_back(&instance);
     for (auto& inc : include) {
@@ -291,13 +292,13 @@ struct ObjectWalk {
       try {
         rel = &relationship_named(*instance.cls, inc.name);
       } catch (const ArgumentError& e) {
-        throw ArgumentError(std::string("to_dict(include=...): ") + e.what());
+        throw ArgumentError(std::string(api) + "(include=...): " + e.what());
       }
       auto& state = state_of(&instance, *rel);
       std::vector<InstanceBase*> fetched;
       if (rel->kind == MemberKind::dynamic) fetched = state.query().fetch();
       const auto& related = rel->kind == MemberKind::dynamic ? fetched : state.items();
-      visit(inc, *rel, related, ObjectWalk{inc.below, nullptr, path, depth + 1, max_depth});
+      visit(inc, *rel, related, ObjectWalk{inc.below, nullptr, path, depth + 1, max_depth, api});
     }
     path.pop_back();
   }
@@ -498,14 +499,14 @@ void write_object(JsonWriter& w, InstanceBase& instance, const ObjectWalk& walk)
 nlohmann::json to_dict(const InstanceBase& instance, const ToDictOptions& options) {
   std::vector<const InstanceBase*> path;
   auto tree = include_tree(options.include);
-  return dict_of(const_cast<InstanceBase&>(instance), ObjectWalk{tree, &options, path, 0, options.max_depth});
+  return dict_of(const_cast<InstanceBase&>(instance), ObjectWalk{tree, &options, path, 0, options.max_depth, "to_dict"});
 }
 
 nlohmann::json to_dict_all(const std::vector<InstanceBase*>& instances, const ToDictOptions& options) {
-  load_includes(instances, options.include);
+  load_includes(instances, options.include, "to_dict");
   std::vector<const InstanceBase*> path;
   auto tree = include_tree(options.include);
-  ObjectWalk walk{tree, &options, path, 0, options.max_depth};
+  ObjectWalk walk{tree, &options, path, 0, options.max_depth, "to_dict"};
   auto out = nlohmann::json::array();
   for (auto* i : instances) out.push_back(dict_of(*i, walk));
   return out;
@@ -513,10 +514,10 @@ nlohmann::json to_dict_all(const std::vector<InstanceBase*>& instances, const To
 
 std::string to_json_all(const std::vector<InstanceBase*>& instances, const ToDictOptions& options, JsonStyle style,
                         bool array) {
-  load_includes(instances, options.include);
+  load_includes(instances, options.include, "to_json");
   std::vector<const InstanceBase*> path;
   auto tree = include_tree(options.include);
-  ObjectWalk walk{tree, &options, path, 0, options.max_depth};
+  ObjectWalk walk{tree, &options, path, 0, options.max_depth, "to_json"};
   std::string text;
   JsonWriter w(text, style);
   if (array) text += '[';

@@ -187,3 +187,21 @@ TEST_F(ToDict, ToJsonEncodesEveryTypeAsToDict) {
   EXPECT_EQ(json::parse(r::to_json(e)), e.to_dict());
   EXPECT_EQ(json::parse(r::to_json(e, {}, r::JsonStyle::python)), e.to_dict());
 }
+
+// An include that names no relationship is refused by name, by the function called, and writes nothing.
+TEST_F(ToDict, UnknownIncludeIsNamedByEitherFunction) {
+  r::Session s(engine());
+  auto ann = s.add(Owner{.name = "Ann"});
+  s.commit();
+  for (bool as_text : {false, true}) {
+    try {
+      if (as_text) (void)r::to_json(std::vector{ann}, {.include = {"pets"}});
+      else (void)r::to_dict(std::vector{ann}, {.include = {"pets"}});
+      ADD_FAILURE() << "an unknown include was accepted";
+    } catch (const r::ArgumentError& e) {
+      std::string message = e.what();
+      EXPECT_NE(message.find(as_text ? "to_json(include=...)" : "to_dict(include=...)"), std::string::npos) << message;
+      EXPECT_NE(message.find("pets"), std::string::npos) << message;
+    }
+  }
+}
