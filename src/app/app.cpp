@@ -101,8 +101,9 @@ const nlohmann::json& Request::json() {
         throw BadRequest("the JSON body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
       return true;
     });
-  } catch (const nlohmann::json::parse_error& e) {
-    // "[json.exception.parse_error.101] parse error at line 1, column 9: ..." without the prefix.
+  } catch (const nlohmann::json::exception& e) {
+    // "[json.exception.parse_error.101] parse error at line 1, column 9: ..." without the prefix; a
+    // number too large for a double ("1e400") is an out_of_range error of the parser, not a parse_error.
     std::string what = e.what();
     auto at = what.find("] ");
     throw BadRequest("malformed JSON: " + (at == std::string::npos ? what : what.substr(at + 2)));
@@ -148,7 +149,9 @@ Session& Request::session() {
 // ---- Response -----------------------------------------------------------------------
 
 Response Response::json(const nlohmann::json& value, int status) {
-  return Response{status, value.dump(), "application/json"};
+  // Text that is not UTF-8 (a stored SQLite value, a client's bytes echoed in an error) is
+  // written with U+FFFD in place of the bad bytes: dump() would otherwise throw.
+  return Response{status, value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json"};
 }
 Response Response::html(std::string text) { return Response{200, std::move(text), "text/html; charset=utf-8"}; }
 Response Response::empty() { return Response{204, "", "application/json"}; }

@@ -98,6 +98,7 @@ struct Response {
   std::string body;
   std::string content_type = "application/json";
 
+  /// `value` as JSON text; bytes that are not UTF-8 are written as U+FFFD.
   static Response json(const nlohmann::json& value, int status = 200);
   static Response html(std::string text);
   /// 204 No Content.
