@@ -43,6 +43,7 @@ struct EngineImpl {
 
   std::atomic<std::uint64_t> statements{0}, compilations{0}, compile_hits{0}, prepares{0}, prepare_hits{0},
       opened{0}, checked_out{0}, closed{0}, invalidated{0}, timeouts{0};
+  std::atomic<std::int64_t> results_open{0}, transactions_open{0};
 
   /// One connection fewer exists (closed, or lost); a waiting checkout may open one.
   void forget_one() {
@@ -238,6 +239,8 @@ EngineStats Engine::stats() const {
   s.connections_closed = e.closed;
   s.connections_invalidated = e.invalidated;
   s.pool_timeouts = e.timeouts;
+  s.results_open = e.results_open;
+  s.transactions_open = e.transactions_open;
   return s;
 }
 
@@ -281,7 +284,7 @@ void Connection::release() noexcept {
     } catch (...) {
       unusable = true;  // a transaction may still be open on it: never pooled
     }
-    depth_ = 0;
+    set_depth(0);
   }
   --engine_->checked_out;
   auto raw = std::move(raw_);
@@ -373,7 +376,10 @@ Result Connection::run(const std::string& sql, std::span<const Value> params, bo
     }
     for (auto& h : hooks) h(ev);
   }
-  return Result(std::move(cursor));
+  Result result(std::move(cursor));
+  result.open_count_ = &e.results_open;
+  ++e.results_open;
+  return result;
 }
 
 void Connection::control(std::string_view sql) {
@@ -385,7 +391,7 @@ Transaction Connection::begin() {
   if (depth_ > 0)
     throw ArgumentError("a transaction is already open on this connection; use begin_nested() for a savepoint");
   control("BEGIN");
-  depth_ = 1;
+  set_depth(1);
   return Transaction(this, 0);
 }
 
@@ -411,7 +417,7 @@ void Connection::end_transaction(int level, bool commit) {
         if (level > 0) control("RELEASE SAVEPOINT " + sp);
       } catch (...) {
       }
-      depth_ = level;
+      set_depth(level);
       throw;
     }
   } else if (!raw_->healthy()) {
@@ -422,7 +428,12 @@ void Connection::end_transaction(int level, bool commit) {
     control("ROLLBACK TO SAVEPOINT " + sp);
     control("RELEASE SAVEPOINT " + sp);
   }
-  depth_ = level;
+  set_depth(level);
+}
+
+void Connection::set_depth(int depth) noexcept {
+  if ((depth_ > 0) != (depth > 0)) engine_->transactions_open += depth > 0 ? 1 : -1;
+  depth_ = depth;
 }
 
 // ---- Transaction ------------------------------------------------------------------------
@@ -461,7 +472,10 @@ Result::Result(std::unique_ptr<Cursor> cursor) : cursor_(std::move(cursor)), row
 Result::Result(Result&& o) noexcept { *this = std::move(o); }
 
 Result& Result::operator=(Result&& o) noexcept {
+  if (this == &o) return *this;
+  close();
   cursor_ = std::move(o.cursor_);
+  open_count_ = std::exchange(o.open_count_, nullptr);
   names_ = std::move(o.names_);
   row_ = Row(cursor_.get());
   rowcount_ = o.rowcount_;
@@ -469,7 +483,9 @@ Result& Result::operator=(Result&& o) noexcept {
   return *this;
 }
 
-Result::~Result() = default;
+Result::~Result() {
+  if (cursor_ && open_count_) --*open_count_;
+}
 
 bool Result::next() {
   if (!cursor_) return false;
@@ -518,8 +534,11 @@ std::int64_t Result::lastrowid() const { return lastrowid_; }
 std::vector<std::string> Result::keys() const { return names(); }
 
 void Result::close() {
-  if (cursor_) names();
+  if (!cursor_) return;
+  names();
   cursor_.reset();
+  if (open_count_) --*open_count_;
+  open_count_ = nullptr;
   row_ = Row(nullptr);
 }
 

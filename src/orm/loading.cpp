@@ -470,4 +470,52 @@ void load_below(SessionImpl& s, const std::vector<InstanceBase*>& objects, const
   if (!plan.items.empty()) Loader(s).apply(objects, plan, nullptr);
 }
 
+StreamLoader::StreamLoader(SessionImpl& s, const ClassInfo& cls, const Select& stmt, Plan plan, std::size_t batch)
+    : s_(&s), cls_(cls), plan_(std::move(plan)), batch_(batch), origin_(++s.next_origin) {
+  if (batch == 0) throw ArgumentError("yield_per(0): the batch size must be at least 1");
+  for (auto& item : plan_.items)
+    if (item.strategy == Lazy::joined || item.strategy == Lazy::contains_eager)
+      throw ArgumentError("yield_per() cannot load " + item.rel->qualified() +
+                          " joined: a batch ends between rows of one parent. Use selectinload, which loads "
+                          "each batch's related objects with one more statement");
+  s.autoflush();
+  result_ = s.connection(false).execute(stmt);
+  s.streams.push_back(this);
+}
+
+StreamLoader::~StreamLoader() {
+  if (s_) std::erase(s_->streams, this);
+}
+
+void StreamLoader::end(const char* by) noexcept {
+  result_.close();
+  ended_by_ = by;
+  s_ = nullptr;
+}
+
+std::vector<InstanceBase*> StreamLoader::next_batch() {
+  if (ended_by_)
+    throw InvalidRequestError(std::string("yield_per(): the session's ") + ended_by_ +
+                              " ended this stream; run the query again to read on");
+  std::vector<InstanceBase*> out;
+  out.reserve(batch_);
+  while (out.size() < batch_ && result_.next()) {
+    InstanceBase* i = s_->load_row(cls_, result_.row());
+    i->origin = origin_;  // one query for the N+1 detector, however many batches
+    out.push_back(i);
+  }
+  if (!plan_.items.empty() && !out.empty()) {
+    std::vector<InstanceBase*> unique;
+    std::unordered_set<InstanceBase*> once;
+    for (auto* i : out)
+      if (once.insert(i).second) unique.push_back(i);
+    Loader(*s_).apply(unique, plan_, nullptr);
+  }
+  return out;
+}
+
+void SessionImpl::close_streams(const char* by) noexcept {
+  for (auto* stream : std::exchange(streams, {})) stream->end(by);
+}
+
 }  // namespace retort::detail

@@ -33,4 +33,27 @@ std::vector<InstanceBase*> run_query(SessionImpl& s, const ClassInfo& cls, const
 /// The plan's eager loads for objects already loaded (by a lazy load or get()).
 void load_below(SessionImpl& s, const std::vector<InstanceBase*>& objects, const Plan& plan);
 
+/// Query::yield_per's cursor: one SELECT whose rows become objects a batch at
+/// a time, each batch's eager loads (selectin) run before it is handed out.
+class StreamLoader {
+ public:
+  StreamLoader(SessionImpl& s, const ClassInfo& cls, const Select& stmt, Plan plan, std::size_t batch);
+  ~StreamLoader();
+  StreamLoader(const StreamLoader&) = delete;
+  StreamLoader& operator=(const StreamLoader&) = delete;
+  /// Up to `batch` more objects; empty once the rows are read (the statement is then closed).
+  std::vector<InstanceBase*> next_batch();
+  /// The session's transaction ends (`by` names how): the statement is closed, the stream over.
+  void end(const char* by) noexcept;
+
+ private:
+  SessionImpl* s_;  ///< null once ended
+  const ClassInfo& cls_;
+  Plan plan_;
+  std::size_t batch_;
+  std::uint32_t origin_;
+  Result result_;
+  const char* ended_by_ = nullptr;
+};
+
 }  // namespace retort::detail

@@ -177,6 +177,13 @@ std::vector<InstanceBase*> QueryCore::fetch() const {
   return run_query(*session_, *cls_, select_, limited_, make_plan(*cls_, options_, nullptr, 0), joins_);
 }
 
+std::shared_ptr<StreamLoader> QueryCore::stream(std::size_t batch) const {
+  // Joins the user asked for (join()) are in select_; the plan adds only eager loads.
+  return std::make_shared<StreamLoader>(*session_, *cls_, select_, make_plan(*cls_, options_, nullptr, 0), batch);
+}
+
+std::vector<InstanceBase*> next_batch(StreamLoader& stream) { return stream.next_batch(); }
+
 std::int64_t QueryCore::count() const {
   session_->autoflush();
   auto sub = select_.subquery("anon_1");

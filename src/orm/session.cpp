@@ -284,6 +284,7 @@ Connection& SessionImpl::connection(bool write) {
       throw InvalidRequestError("the database connection was lost in a transaction that had written: its writes are "
                                 "gone. Call rollback(), then run the unit of work again");
     }
+    close_streams("lost connection");
     tx.reset();
     conn.reset();
   }
@@ -929,6 +930,7 @@ void Session::flush() { impl_->flush(true); }
 void Session::commit() {
   auto& s = *impl_;
   s.flush(true);
+  s.close_streams("commit()");
   if (s.tx) {
     try {
       s.tx->commit();
@@ -956,6 +958,7 @@ void Session::commit() {
 
 void Session::rollback() {
   auto& s = *impl_;
+  s.close_streams("rollback()");
   if (s.tx) {
     s.tx->rollback();
     s.tx.reset();
@@ -1004,6 +1007,7 @@ void Session::rollback() {
 
 void Session::close() {
   auto& s = *impl_;
+  s.close_streams("close()");
   if (s.tx) {
     try {
       s.tx->rollback();

@@ -22,6 +22,8 @@ struct ClassIdentityMap {
 /// `<Owner 1>`: an object as error messages name it.
 std::string describe(const InstanceBase& i);
 
+class StreamLoader;
+
 class SessionImpl {
  public:
   SessionImpl(Engine e, SessionOptions o) : engine(std::move(e)), options(o) {}
@@ -81,6 +83,9 @@ class SessionImpl {
   bool flushing = false;                ///< lazy loads inside a flush do not autoflush
   std::vector<InstanceBase*> rel_dirty;  ///< objects with relationship changes to flush; one reference each
   std::uint32_t next_origin = 0;         ///< numbers query results for the N+1 detector
+  std::vector<StreamLoader*> streams;     ///< open yield_per() cursors (loading.cpp)
+  /// Closes every open yield_per() cursor before the transaction ends: `by` is "commit()", ...
+  void close_streams(const char* by) noexcept;
   std::map<std::pair<const RelationshipInfo*, std::uint32_t>, int> lazy_loads;
 
   /// Adds a transient or detached object (Session::add, and the save-update cascade).

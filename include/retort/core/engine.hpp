@@ -6,6 +6,7 @@
 // one that is not committed rolls back when it goes out of scope.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,6 +57,10 @@ struct EngineStats {
   std::uint64_t connections_closed = 0;       ///< closed: overflow returned, recycled, disposed or lost
   std::uint64_t connections_invalidated = 0;  ///< found unusable (lost, or failed the pre-ping) and dropped
   std::uint64_t pool_timeouts = 0;            ///< checkouts that gave up after pool_timeout_s
+  /// Results whose statement is still open (not read to the end, closed or destroyed):
+  /// 0 whenever no code holds one, also after an error.
+  std::int64_t results_open = 0;
+  std::int64_t transactions_open = 0;  ///< connections inside BEGIN ... COMMIT/ROLLBACK
 };
 
 /// Engine settings. `from_config` reads them from Config (SQLALCHEMY_ECHO, ...).
@@ -187,6 +192,8 @@ class Result {
   Row row_{nullptr};
   std::int64_t rowcount_ = 0;
   std::int64_t lastrowid_ = 0;
+  friend class Connection;
+  std::atomic<std::int64_t>* open_count_ = nullptr;  ///< the engine's results_open, while the cursor is open
 };
 
 class Connection;
@@ -247,6 +254,7 @@ class Connection {
   /// Rolls back what is open and returns the driver connection to the pool.
   void release() noexcept;
   void end_transaction(int depth, bool commit);
+  void set_depth(int depth) noexcept;  ///< counts transactions_open when it crosses 0
   void control(std::string_view sql);
   Result run(const std::string& sql, std::span<const Value> params, bool compiled_from_cache,
              std::size_t batch_index, std::size_t batch_size);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -64,6 +65,7 @@ RETORT_TYPED_COMPARISON(>=)
 namespace detail {
 
 class SessionImpl;
+class StreamLoader;
 
 /// The part of a query that does not depend on T: compiled once, in query.cpp.
 class QueryCore {
@@ -89,6 +91,8 @@ class QueryCore {
   std::vector<InstanceBase*> fetch() const;
   std::int64_t count() const;
   bool exists() const;
+  /// Runs the SELECT (after autoflush) for reading `batch` objects at a time.
+  std::shared_ptr<StreamLoader> stream(std::size_t batch) const;
   const Select& statement() const { return select_; }
   const ClassInfo& cls() const { return *cls_; }
 
@@ -101,7 +105,69 @@ class QueryCore {
   std::vector<const RelationshipInfo*> joins_;
 };
 
+/// The next batch of a stream; empty at its end.
+std::vector<InstanceBase*> next_batch(StreamLoader& stream);
+
+template <class T>
+std::vector<Ptr<T>> wrap_instances(const std::vector<InstanceBase*>& instances) {
+  std::vector<Ptr<T>> out;
+  out.reserve(instances.size());
+  for (auto* i : instances) out.emplace_back(i);
+  return out;
+}
+
 }  // namespace detail
+
+/// The results of Query::yield_per: one SELECT whose rows are turned into
+/// objects a batch at a time. Iterate the objects (`for (Ptr<T> p : stream)`)
+/// or take whole batches (`next_batch()`). A batch's objects stay in the
+/// session only while something refers to them, so memory stays flat however
+/// many rows the query returns. The session's commit(), rollback() or close()
+/// ends the stream (reading on raises InvalidRequestError).
+template <class T>
+class Stream {
+ public:
+  explicit Stream(std::shared_ptr<detail::StreamLoader> loader) : loader_(std::move(loader)) {}
+
+  /// The next batch of objects; empty once every row has been read.
+  std::vector<Ptr<T>> next_batch() { return detail::wrap_instances<T>(detail::next_batch(*loader_)); }
+
+  class iterator {
+   public:
+    using value_type = Ptr<T>;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    explicit iterator(Stream* s) : s_(s->read_batch() ? s : nullptr) {}
+    const Ptr<T>& operator*() const { return s_->batch_[s_->pos_]; }
+    const Ptr<T>* operator->() const { return &**this; }
+    iterator& operator++() {
+      advance();
+      return *this;
+    }
+    void operator++(int) { advance(); }
+    bool operator==(const iterator& o) const { return s_ == o.s_; }
+
+   private:
+    void advance() {
+      if (s_ && ++s_->pos_ == s_->batch_.size() && !s_->read_batch()) s_ = nullptr;
+    }
+    Stream* s_ = nullptr;
+  };
+  /// Objects one by one (rows are still read a batch at a time).
+  iterator begin() { return iterator(this); }
+  iterator end() { return iterator(); }
+
+ private:
+  bool read_batch() {
+    batch_.clear();  // the finished batch is let go before the next one is read
+    batch_ = next_batch();
+    pos_ = 0;
+    return !batch_.empty();
+  }
+  std::shared_ptr<detail::StreamLoader> loader_;
+  std::vector<Ptr<T>> batch_;
+  std::size_t pos_ = 0;
+};
 
 /// A page of results, as Flask-SQLAlchemy's Pagination.
 template <class T>
@@ -153,6 +219,11 @@ class Query {
   }
 
   std::vector<Ptr<T>> all() const { return wrap(core_.fetch()); }
+
+  /// Reads the results `batch` rows at a time from one SELECT, as SQLAlchemy's
+  /// yield_per: `for (auto pet : session.query<Pet>().yield_per(1000)) ...`.
+  /// selectinload options load each batch's related objects; joinedload is refused.
+  Stream<T> yield_per(std::size_t batch) const { return Stream<T>(core_.stream(batch)); }
   /// The first object, or a null Ptr (adds LIMIT 1).
   Ptr<T> first() const {
     auto r = wrap(core_.limit(1).fetch());
@@ -200,10 +271,7 @@ class Query {
 
  private:
   static std::vector<Ptr<T>> wrap(const std::vector<detail::InstanceBase*>& instances) {
-    std::vector<Ptr<T>> out;
-    out.reserve(instances.size());
-    for (auto* i : instances) out.emplace_back(i);
-    return out;
+    return detail::wrap_instances<T>(instances);
   }
   detail::QueryCore core_;
 };
