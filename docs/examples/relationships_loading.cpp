@@ -123,6 +123,12 @@ int main() {
     }
     // [raise]
   });
+  show("yield_per", 3, [](r::Session& session) {
+    // [yield_per]
+    auto stream = session.query<Owner>().options(r::selectinload(&Owner::pets)).yield_per(2);
+    for (const r::Ptr<Owner>& owner : stream) (void)owner->pets.size();  // 1 + one IN per batch of 2
+    // [yield_per]
+  });
   show("the N+1 detector", 2, [&](r::Session&) {
     // [detector]
     r::Session session(engine, {.n_plus_one = r::NPlusOne::raise});
