@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds and tests retort: the release preset (optimised, -Werror) and the asan
-# preset (AddressSanitizer + UBSan). `--preset NAME` runs only that one. The
+# Builds and tests retort: the release preset (optimised, -Werror), its core and
+# ORM tests again under valgrind, and the asan preset (AddressSanitizer +
+# UBSan). `--preset NAME` runs only that one. The
 # tests run beside a throwaway PostgreSQL server (scripts/with-postgres.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,11 +36,24 @@ if [[ -z "${RETORT_TEST_POSTGRES_URL:-}" ]]; then
   exec bash scripts/with-postgres.sh bash scripts/test.sh "${original_args[@]}"
 fi
 
+# Valgrind's memcheck over the core and ORM test programs of the release build
+# (an ASan build cannot run under valgrind): any error or definite leak fails.
+valgrind_tests() {
+  local status=0 t
+  for t in core_tests orm_tests orm_mapping_error_tests; do
+    echo "==> valgrind $t"
+    valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+      "build/release/tests/$t" --gtest_brief=1 || status=$?
+  done
+  return "$status"
+}
+
 for p in "${presets[@]}"; do
   echo "==> preset $p"
   cmake --preset "$p"
   # Ninja prints one line per compiled file: enough to follow, not a flood.
   timed "build $p" cmake --build --preset "$p" -j2
   timed "ctest $p" ctest --preset "$p" -j2 --output-on-failure
+  if [[ $p == release ]]; then timed "valgrind (core, orm)" valgrind_tests; fi
 done
 echo "==> all presets passed: ${presets[*]}"
