@@ -166,6 +166,12 @@ QueryCore QueryCore::distinct() const {
   return q;
 }
 
+QueryCore QueryCore::with_for_update() const {
+  QueryCore q = *this;
+  q.select_ = select_.with_for_update();
+  return q;
+}
+
 std::vector<InstanceBase*> QueryCore::fetch() const {
   session_->autoflush();
   if (!cls_->related) {

@@ -79,6 +79,7 @@ class QueryCore {
   QueryCore limit(std::int64_t n) const;
   QueryCore offset(std::int64_t n) const;
   QueryCore distinct() const;
+  QueryCore with_for_update() const;
   /// JOINs the target of relationship `name` (by its foreign key), for filters on its columns.
   QueryCore join(std::string_view name) const;
   QueryCore options(const std::vector<LoadOption>& options) const;
@@ -201,6 +202,10 @@ class Query {
   Query limit(std::int64_t n) const { return Query(core_.limit(n)); }
   Query offset(std::int64_t n) const { return Query(core_.offset(n)); }
   Query distinct() const { return Query(core_.distinct()); }
+  /// `SELECT ... FOR UPDATE`: on PostgreSQL the rows stay locked until the
+  /// session commits or rolls back, so a read-modify-write loses no concurrent
+  /// update. SQLite has no row locks and ignores it (see EngineOptions::transaction_mode).
+  Query with_for_update() const { return Query(core_.with_for_update()); }
   /// Loader options: `options(selectinload(&Owner::pets), joinedload("owner"))`.
   template <class... O>
   Query options(const LoadOption& first, const O&... rest) const {
