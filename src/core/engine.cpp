@@ -45,6 +45,15 @@ struct EngineImpl {
       opened{0}, checked_out{0}, closed{0}, invalidated{0}, timeouts{0};
   std::atomic<std::int64_t> results_open{0}, transactions_open{0};
 
+  /// EngineOptions::replicas, each an engine of its own (its own pool).
+  struct Replica {
+    explicit Replica(Engine e) : engine(std::move(e)) {}
+    Engine engine;
+    std::atomic<std::int64_t> skip_until_ns{0};  ///< failed: not tried before then (steady clock)
+  };
+  std::vector<std::unique_ptr<Replica>> replicas;
+  std::atomic<std::size_t> next_replica{0};
+
   /// One connection fewer exists (closed, or lost); a waiting checkout may open one.
   void forget_one() {
     {
@@ -185,6 +194,52 @@ Engine::Engine(const Url& url, EngineOptions options) : impl_(std::make_shared<E
   impl_->url = url;
   impl_->options = std::move(options);
   impl_->driver = &driver_for(url);
+  if (!impl_->options.replicas.empty()) {
+    if (impl_->driver->dialect.name() != "postgresql")
+      throw ArgumentError("EngineOptions::replicas are PostgreSQL streaming replicas; " + url.render() +
+                          " is a " + std::string(impl_->driver->dialect.name()) + " database, which has none");
+    EngineOptions replica_options = impl_->options;
+    replica_options.replicas.clear();
+    for (auto& r : impl_->options.replicas)
+      impl_->replicas.push_back(std::make_unique<EngineImpl::Replica>(Engine(r, replica_options)));
+  }
+}
+
+bool Engine::has_replicas() const { return !impl_->replicas.empty(); }
+
+std::optional<Connection> Engine::connect_replica(std::string_view min_lsn) {
+  auto& e = *impl_;
+  auto now_ns = [] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  };
+  // One query tells whether the replica has replayed `min_lsn` and how far behind it is (0 when
+  // it has replayed all it received: an idle primary is no lag).
+  const std::string probe =
+      "SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn, CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() "
+      "THEN 0 ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END::float8";
+  std::vector<Value> lsn{Value(std::string(min_lsn.empty() ? "0/0" : min_lsn))};
+  std::size_t n = e.replicas.size();
+  std::size_t start = e.next_replica++;
+  for (std::size_t k = 0; k < n; ++k) {
+    auto& replica = *e.replicas[(start + k) % n];
+    if (replica.skip_until_ns.load() > now_ns()) continue;
+    try {
+      auto conn = replica.engine.connect();
+      auto row = conn.exec_driver_sql(probe, lsn).one();
+      bool replayed = !row[0].is_null() && row[0].as_bool();
+      if (replayed && row[1].as_double() <= e.options.replica_max_lag_s) return conn;
+    } catch (const OperationalError&) {
+      // Down, or lost: try the others, and this one again after replica_retry_s.
+      replica.skip_until_ns = now_ns() + static_cast<std::int64_t>(e.options.replica_retry_s * 1e9);
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<EngineStats> Engine::replica_stats() const {
+  std::vector<EngineStats> out;
+  for (auto& r : impl_->replicas) out.push_back(r->engine.stats());
+  return out;
 }
 
 Engine::Engine(std::string_view url, EngineOptions options) : Engine(Url::parse(url), std::move(options)) {}

@@ -72,6 +72,7 @@ class Loader {
     for (auto& item : plan.items) {
       if (item.strategy != Lazy::joined && item.strategy != Lazy::contains_eager) continue;
       const RelationshipInfo& rel = *item.rel;
+      rel.check_one_bind(item.strategy == Lazy::joined ? "joinedload" : "contains_eager");
       const ClassInfo& target = *rel.target;
       From from = *target.table;
       if (item.strategy == Lazy::contains_eager) {
@@ -212,7 +213,7 @@ class Loader {
     int next = static_cast<int>(cls.columns.size());
     add_joins(stmt, parent, plan, next, nodes, user_joins);
     origin_ = ++s_.next_origin;
-    auto result = s_.connection(false).execute(stmt);
+    auto result = s_.read(&cls, [&](Connection& c) { return c.execute(stmt); });
     std::vector<InstanceBase*> out;
     std::unordered_set<InstanceBase*> seen;
     while (result.next()) {
@@ -277,6 +278,7 @@ class Loader {
   /// Loads `rel` for the `waiting` states with one statement restricted by `where`.
   void load_into(const PlanItem& item, const std::vector<RelState*>& waiting, const Expr& where) {
     const RelationshipInfo& rel = *item.rel;
+    if (rel.direction == Direction::many_to_many) rel.check_one_bind("loading");
     const ClassInfo& target = *rel.target;
     Select stmt;
     int lead = 0;
@@ -312,7 +314,7 @@ class Loader {
       for (auto c : rel.direction == Direction::one_to_many ? rel.child_cols : rel.parent_cols)
         key_cols.push_back(static_cast<int>(c));
     }
-    auto result = s_.connection(false).execute(stmt);
+    auto result = s_.read(&target, [&](Connection& c) { return c.execute(stmt); });
     std::uint32_t origin = ++s_.next_origin;
     while (result.next()) {
       const Row& row = result.row();
@@ -479,7 +481,7 @@ StreamLoader::StreamLoader(SessionImpl& s, const ClassInfo& cls, const Select& s
                           " joined: a batch ends between rows of one parent. Use selectinload, which loads "
                           "each batch's related objects with one more statement");
   s.autoflush();
-  result_ = s.connection(false).execute(stmt);
+  result_ = s.read(&cls, [&](Connection& c) { return c.execute(stmt); });
   s.streams.push_back(this);
 }
 

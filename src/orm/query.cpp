@@ -65,6 +65,7 @@ Expr pairs_equal(const From& a, const ClassInfo& ca, const std::vector<std::size
 
 QueryCore QueryCore::join(std::string_view name) const {
   const RelationshipInfo& rel = relationship_named(*cls_, name);
+  rel.check_one_bind("join()");
   const ClassInfo& target = *rel.target;
   if (&target == cls_)
     throw ArgumentError("join(\"" + std::string(name) + "\"): " + rel.qualified() +
@@ -169,13 +170,19 @@ QueryCore QueryCore::distinct() const {
 QueryCore QueryCore::with_for_update() const {
   QueryCore q = *this;
   q.select_ = select_.with_for_update();
+  q.for_update_ = true;
   return q;
 }
 
 std::vector<InstanceBase*> QueryCore::fetch() const {
   session_->autoflush();
+  if (for_update_) {
+    // Row locks are taken on the primary, in the transaction that will write: it reads there from now on.
+    session_->connection(true, cls_);
+    session_->bind_of(cls_).wrote = true;
+  }
   if (!cls_->related) {
-    auto result = session_->connection(false).execute(select_);
+    auto result = session_->read(cls_, [&](Connection& c) { return c.execute(select_); });
     std::vector<InstanceBase*> out;
     while (result.next()) out.push_back(session_->load_row(*cls_, result.row()));
     return out;
@@ -193,12 +200,14 @@ std::vector<InstanceBase*> next_batch(StreamLoader& stream) { return stream.next
 std::int64_t QueryCore::count() const {
   session_->autoflush();
   auto sub = select_.subquery("anon_1");
-  return session_->connection(false).execute(select({func::count().label("count_1")}).select_from(sub)).scalar<std::int64_t>();
+  auto stmt = select({func::count().label("count_1")}).select_from(sub);
+  return session_->read(cls_, [&](Connection& c) { return c.execute(stmt); }).scalar<std::int64_t>();
 }
 
 bool QueryCore::exists() const {
   session_->autoflush();
-  return session_->connection(false).execute(select({retort::exists(select_)})).scalar<bool>();
+  auto stmt = select({retort::exists(select_)});
+  return session_->read(cls_, [&](Connection& c) { return c.execute(stmt); }).scalar<bool>();
 }
 
 }  // namespace retort::detail

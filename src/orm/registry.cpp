@@ -26,8 +26,7 @@ struct Registry {
   std::size_t relationships_configured_for = 0;  ///< enrolled models when relationships were last configured  // a Mapping may touch another model's class_info while it builds
   std::vector<std::pair<std::type_index, ClassBuilder>> enrolled;
   std::map<std::type_index, std::unique_ptr<ClassInfo>> configured;
-  MetaData metadata;
-  std::size_t tables_in_metadata = 0;
+  std::map<std::string, MetaData, std::less<>> metadata;  ///< by bind key
 };
 
 Registry& registry() {
@@ -204,21 +203,45 @@ void detail::check_foreign_keys(const ClassInfo& cls, const MetaData& metadata) 
   }
 }
 
-const MetaData& mapped_metadata() {
-  auto& r = detail::registry();
-  std::lock_guard lock(r.mutex);
+namespace {
+
+/// Configures every enrolled model and puts its tables in its bind's metadata.
+std::vector<const detail::ClassInfo*> configure_all(detail::Registry& r) {
   std::vector<const detail::ClassInfo*> classes;
   for (std::size_t i = 0; i < r.enrolled.size(); ++i) {
     auto [type, build] = r.enrolled[i];
     const auto& info = detail::class_info(type, build);
-    if (!r.metadata.find(info.table_name)) r.metadata.add(*info.table);
+    auto& md = r.metadata[info.bind_key];
+    if (!md.find(info.table_name)) md.add(*info.table);
     classes.push_back(&info);
   }
-  for (auto* cls : classes)  // association tables
+  for (auto* cls : classes)  // association tables live with the model that declares them
     for (auto& rel : cls->relationships)
-      if (rel->secondary && !r.metadata.find(rel->secondary->name())) r.metadata.add(*rel->secondary);
-  for (auto* cls : classes) detail::check_foreign_keys(*cls, r.metadata);
-  return r.metadata;
+      if (rel->secondary && !r.metadata[cls->bind_key].find(rel->secondary->name()))
+        r.metadata[cls->bind_key].add(*rel->secondary);
+  for (auto* cls : classes) detail::check_foreign_keys(*cls, r.metadata[cls->bind_key]);
+  return classes;
+}
+
+}  // namespace
+
+const MetaData& mapped_metadata(std::string_view bind_key) {
+  auto& r = detail::registry();
+  std::lock_guard lock(r.mutex);
+  configure_all(r);
+  auto it = r.metadata.find(bind_key);
+  if (it == r.metadata.end()) it = r.metadata.emplace(std::string(bind_key), MetaData()).first;
+  return it->second;
+}
+
+std::vector<std::string> mapped_bind_keys() {
+  auto& r = detail::registry();
+  std::lock_guard lock(r.mutex);
+  std::vector<std::string> keys;
+  for (auto* cls : configure_all(r))
+    if (std::find(keys.begin(), keys.end(), cls->bind_key) == keys.end()) keys.push_back(cls->bind_key);
+  std::sort(keys.begin(), keys.end());  // "" sorts first
+  return keys;
 }
 
 }  // namespace retort

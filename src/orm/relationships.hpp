@@ -58,6 +58,9 @@ struct RelationshipInfo {
   const ClassInfo& parent() const { return direction == Direction::many_to_one ? *target : *owner; }
   /// "Owner.pets"
   std::string qualified() const { return owner->type_name + "." + name; }
+  /// ArgumentError when a statement would join tables of two binds (databases):
+  /// a join (`how` names it), or any load of a many-to-many across binds.
+  void check_one_bind(std::string_view how) const;
 };
 
 /// Whatever extra state an object carries for backref-created sides.

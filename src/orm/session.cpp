@@ -257,8 +257,7 @@ bool SessionImpl::refresh(InstanceBase* i) {
   auto key = i->committed.empty() ? key_of(*i) : std::vector<Value>{};
   if (key.empty())
     for (auto k : cls.primary_key) key.push_back(i->committed[k]);
-  auto& db = connection(false);
-  auto result = db.exec_driver_sql(select_by_key_sql(cls, db.dialect()), key);
+  auto result = read(&cls, [&](Connection& c) { return c.exec_driver_sql(select_by_key_sql(cls, c.dialect()), key); });
   if (!result.next()) return false;
   for (std::size_t c = 0; c < cls.columns.size(); ++c) cls.columns[c].access->load(i->object, result.row(), static_cast<int>(c));
   i->flags &= ~flag_expired;
@@ -274,25 +273,111 @@ void SessionImpl::check_usable() const {
                               "flush. To begin a new transaction with this Session, first call rollback()");
 }
 
-Connection& SessionImpl::connection(bool write) {
+SessionImpl::SessionImpl(Engine e, SessionOptions o) : options(std::move(o)) {
+  binds.emplace_back("", std::move(e));
+  for (auto& [key, engine] : options.binds) binds.emplace_back(key, engine);
+}
+
+BindState& SessionImpl::bind_of(const ClassInfo* cls) {
+  if (!cls || cls->bind_key.empty()) return binds.front();
+  for (auto& b : binds)
+    if (b.key == cls->bind_key) return b;
+  std::string upper;
+  for (char ch : cls->bind_key) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  throw ArgumentError("model " + cls->type_name + " has bind key '" + cls->bind_key +
+                      "', and this session has no engine for it: pass SessionOptions{.binds = {{\"" + cls->bind_key +
+                      "\", engine}}}, or configure DATABASE_URL_" + upper + " (SQLALCHEMY_BINDS) for Database");
+}
+
+bool SessionImpl::on_replica(const Connection& c) const {
+  for (auto& b : binds)
+    if (b.replica && &*b.replica == &c) return true;
+  return false;
+}
+
+void SessionImpl::drop_replica(BindState& b) noexcept {
+  b.replica_tx.reset();  // its rollback fails quietly on a lost connection
+  b.replica.reset();
+  b.primary_reads = true;
+}
+
+bool SessionImpl::wrote() const {
+  return std::any_of(binds.begin(), binds.end(), [](const BindState& b) { return b.wrote; });
+}
+
+Connection& SessionImpl::connection(bool write, const ClassInfo* cls) {
   check_usable();
-  if (conn && conn->invalidated()) {
+  BindState& b = bind_of(cls);
+  if (!write && !b.wrote && !b.primary_reads && b.engine.has_replicas()) {
+    if (b.replica && b.replica->invalidated()) drop_replica(b);
+    if (!b.replica && !b.primary_reads) {
+      // Read-your-writes: after this session's commit, only a replica that has replayed it will do.
+      bool recent = !b.written_lsn.empty() && std::chrono::steady_clock::now() - b.written_at <
+                                                  std::chrono::duration<double>(b.engine.options().read_your_writes_s);
+      if (auto replica = b.engine.connect_replica(recent ? b.written_lsn : "")) {
+        b.replica.emplace(std::move(*replica));
+        b.replica_tx.emplace(b.replica->begin());
+      } else {
+        b.primary_reads = true;
+      }
+    }
+    if (b.replica) return *b.replica;
+  }
+  if (b.conn && b.conn->invalidated()) {
     // The server went away. A transaction that only read is simply gone: go
     // on with a fresh connection. One that wrote lost its writes: say so.
-    if (wrote) {
+    if (b.wrote) {
       failed = true;
       throw InvalidRequestError("the database connection was lost in a transaction that had written: its writes are "
                                 "gone. Call rollback(), then run the unit of work again");
     }
     close_streams("lost connection");
-    tx.reset();
-    conn.reset();
+    b.tx.reset();
+    b.conn.reset();
   }
-  if (!conn) conn.emplace(engine.connect());
+  if (!b.conn) b.conn.emplace(b.engine.connect());
   // SQLite: BEGIN at the first write, as pysqlite does, so reads before it hold no lock.
-  bool defer = conn->dialect().name() == "sqlite";
-  if (!tx && (write || !defer)) tx.emplace(conn->begin());
-  return *conn;
+  bool defer = b.conn->dialect().name() == "sqlite";
+  if (!b.tx && (write || !defer)) b.tx.emplace(b.conn->begin());
+  return *b.conn;
+}
+
+void SessionImpl::end_transactions(bool commit) {
+  for (auto& b : binds) {
+    b.replica_tx.reset();  // a replica's transaction only read: rolled back
+    b.replica.reset();
+    b.primary_reads = false;
+  }
+  // One transaction per bind, committed in turn: a failure after the first
+  // commit leaves the earlier binds committed (see docs/scaling.md).
+  for (auto& b : binds) {
+    if (b.tx) {
+      if (commit) {
+        try {
+          b.tx->commit();
+        } catch (...) {
+          b.tx.reset();
+          throw;
+        }
+        if (b.wrote && b.engine.has_replicas()) {
+          // The WAL insert position covers the commit record just written: a replica that has
+          // replayed it sees this commit.
+          try {
+            b.written_lsn = b.conn->exec_driver_sql("SELECT pg_current_wal_insert_lsn()::text").scalar<std::string>();
+            b.written_at = std::chrono::steady_clock::now();
+          } catch (const Error&) {
+            b.written_lsn.clear();  // unknown: reads go to the primary for the read_your_writes_s window
+            b.written_at = std::chrono::steady_clock::now();
+          }
+        }
+      } else {
+        b.tx->rollback();
+      }
+      b.tx.reset();
+    }
+    b.conn.reset();
+    b.wrote = false;
+  }
 }
 
 void SessionImpl::autoflush() {
@@ -443,14 +528,15 @@ static void plan_relationships(SessionImpl& s, FlushPlan& plan) {
 }
 
 void SessionImpl::fail_flush() {
-  // (I2): nothing of a failed flush stays in the database.
-  if (tx) {
+  // (I2): nothing of a failed flush stays in the database (of any bind).
+  for (auto& b : binds) {
+    if (!b.tx) continue;
     try {
-      tx->rollback();
+      b.tx->rollback();
     } catch (...) {
       // the connection is dropped with the transaction
     }
-    tx.reset();
+    b.tx.reset();
   }
   failed = true;
 }
@@ -525,9 +611,15 @@ void SessionImpl::flush(bool full) {
   for (auto* i : deleted) note(i->cls);
   classes = dependency_order(std::move(classes));
 
-  Connection& c = connection(true);
-  wrote = true;
-  const Dialect& d = c.dialect();
+  // Each class's statements go to its bind; with one bind, to one connection.
+  Connection* only = binds.size() == 1 ? &connection(true) : nullptr;
+  if (only) binds.front().wrote = true;
+  auto db = [&](const ClassInfo* cls) -> Connection& {
+    if (only) return *only;
+    Connection& conn = connection(true, cls);
+    bind_of(cls).wrote = true;
+    return conn;
+  };
   try {
     // Foreign keys of `cls`'s objects whose parent has its key now.
     auto copy_keys = [&](const ClassInfo* cls, std::vector<InstanceBase*>& touched_children) {
@@ -556,7 +648,8 @@ void SessionImpl::flush(bool full) {
         std::vector<Value> params;
         for (auto col : changed) params.push_back(cls->columns[col].access->get(i->object));
         for (auto k : cls->primary_key) params.push_back(i->committed[k]);
-        auto n = c.exec_driver_sql(update_sql(*cls, d, changed), params).rowcount();
+        auto& c = db(cls);
+        auto n = c.exec_driver_sql(update_sql(*cls, c.dialect(), changed), params).rowcount();
         if (n != 1)
           throw StaleDataError("UPDATE of " + describe(*i) + " matched " + std::to_string(n) +
                                " rows instead of 1: the row was deleted or its key changed since it was loaded");
@@ -631,11 +724,13 @@ void SessionImpl::flush(bool full) {
     auto insert_one = [&](InstanceBase* i) {
       Row row = row_of(i);
       const ClassInfo* cls = i->cls;
-      auto result = c.exec_driver_sql(insert_sql(*cls, d, row.included), row.values);
+      auto& c = db(cls);
+      auto result = c.exec_driver_sql(insert_sql(*cls, c.dialect(), row.included), row.values);
       std::optional<std::int64_t> key;
       if (generates_key(row))
-        key = returns_generated_key(*cls, d, row.included) && result.next() ? result.row().get<std::int64_t>(0)
-                                                                            : result.lastrowid();
+        key = returns_generated_key(*cls, c.dialect(), row.included) && result.next()
+                  ? result.row().get<std::int64_t>(0)
+                  : result.lastrowid();
       inserted_row(row, key);
     };
     // Many objects of one model in multi-row INSERTs (PostgreSQL): rows of one
@@ -644,6 +739,7 @@ void SessionImpl::flush(bool full) {
     // they are drawn from the sequence in VALUES order, so sorted they are
     // the rows' keys in order, whatever order RETURNING lists them in.
     auto insert_many = [&](const std::vector<InstanceBase*>& objects) {
+      const Dialect& d = db(objects.front()->cls).dialect();
       std::vector<Row> batch;
       // One INSERT of rows [from, from + n) of the batch.
       auto write_rows = [&](std::size_t from, std::size_t n) {
@@ -652,7 +748,8 @@ void SessionImpl::flush(bool full) {
         params.reserve(n * batch[from].values.size());
         for (std::size_t k = from; k < from + n; ++k)
           for (auto& v : batch[k].values) params.push_back(std::move(v));
-        auto result = c.exec_driver_sql(insert_many_sql(*cls, d, batch[from].included, n), params);
+        auto& c = db(cls);
+        auto result = c.exec_driver_sql(insert_many_sql(*cls, c.dialect(), batch[from].included, n), params);
         std::vector<std::int64_t> keys;
         if (generates_key(batch[from])) {
           while (result.next()) keys.push_back(result.row().get<std::int64_t>(0));
@@ -710,7 +807,7 @@ void SessionImpl::flush(bool full) {
         ordered.push_back(i);
       };
       for (auto* i : mine) place(i);
-      if (d.insert_many_rows() > 1 && ordered.size() > 1 && !chained) {
+      if (ordered.size() > 1 && !chained && db(cls).dialect().insert_many_rows() > 1) {
         insert_many(ordered);
       } else {
         for (auto* i : ordered) insert_one(i);
@@ -746,12 +843,16 @@ void SessionImpl::flush(bool full) {
       return params;
     };
     for (auto& r : plan.delete_rows) {
-      auto n = c.exec_driver_sql(association_delete_sql(*r.rel, d), row_params(r)).rowcount();
+      auto& c = db(r.rel->owner);
+      auto n = c.exec_driver_sql(association_delete_sql(*r.rel, c.dialect()), row_params(r)).rowcount();
       if (n != 1)
         throw StaleDataError("DELETE statement on table '" + r.rel->secondary->name() +
                              "' expected to delete 1 row(s); Only " + std::to_string(n) + " were matched.");
     }
-    for (auto& r : plan.insert_rows) c.exec_driver_sql(association_insert_sql(*r.rel, d), row_params(r));
+    for (auto& r : plan.insert_rows) {
+      auto& c = db(r.rel->owner);
+      c.exec_driver_sql(association_insert_sql(*r.rel, c.dialect()), row_params(r));
+    }
     // (4) deletes, children first (within a self-referential model too)
     for (auto it = classes.rbegin(); it != classes.rend(); ++it) {
       std::vector<InstanceBase*> mine;
@@ -776,7 +877,8 @@ void SessionImpl::flush(bool full) {
       for (auto* i : ordered) {
         std::vector<Value> key;
         for (auto k : i->cls->primary_key) key.push_back(i->committed[k]);
-        auto n = c.exec_driver_sql(delete_sql(*i->cls, d), key).rowcount();
+        auto& c = db(i->cls);
+        auto n = c.exec_driver_sql(delete_sql(*i->cls, c.dialect()), key).rowcount();
         if (n != 1)
           throw StaleDataError("DELETE of " + describe(*i) + " matched " + std::to_string(n) +
                                " rows instead of 1: the row was already deleted");
@@ -900,8 +1002,7 @@ InstanceBase* Session::get_instance(const ClassInfo& cls, const std::vector<Valu
       return found.empty() ? nullptr : found.front();
     }
   }
-  auto& conn = s.connection(false);
-  auto result = conn.exec_driver_sql(select_by_key_sql(cls, conn.dialect()), key);
+  auto result = s.read(&cls, [&](Connection& c) { return c.exec_driver_sql(select_by_key_sql(cls, c.dialect()), key); });
   if (!result.next()) return nullptr;
   return s.load_row(cls, result.row());
 }
@@ -931,19 +1032,13 @@ void Session::commit() {
   auto& s = *impl_;
   s.flush(true);
   s.close_streams("commit()");
-  if (s.tx) {
-    try {
-      s.tx->commit();
-    } catch (...) {
-      // The connection rolled back; like a failed flush, the session needs rollback().
-      s.tx.reset();
-      s.failed = true;
-      throw;
-    }
-    s.tx.reset();
+  try {
+    s.end_transactions(true);
+  } catch (...) {
+    // The connection rolled back; like a failed flush, the session needs rollback().
+    s.failed = true;
+    throw;
   }
-  s.conn.reset();
-  s.wrote = false;
   auto removed = std::exchange(s.removed, {});
   for (auto* i : removed) s.reset_states(i);  // deleted: what they referred to is let go
   for (auto* i : removed) {
@@ -959,13 +1054,8 @@ void Session::commit() {
 void Session::rollback() {
   auto& s = *impl_;
   s.close_streams("rollback()");
-  if (s.tx) {
-    s.tx->rollback();
-    s.tx.reset();
-  }
-  s.conn.reset();
+  s.end_transactions(false);
   s.failed = false;
-  s.wrote = false;
   s.reset_all_states();
   // Objects added or inserted in the transaction leave the session; deleted
   // ones come back; every other object reloads on next access.
@@ -1008,16 +1098,12 @@ void Session::rollback() {
 void Session::close() {
   auto& s = *impl_;
   s.close_streams("close()");
-  if (s.tx) {
-    try {
-      s.tx->rollback();
-    } catch (...) {
-    }
-    s.tx.reset();
+  try {
+    s.end_transactions(false);
+  } catch (...) {
+    // a lost connection: nothing to roll back
   }
-  s.conn.reset();
   s.failed = false;
-  s.wrote = false;
   s.detach_all();
 }
 
@@ -1073,10 +1159,10 @@ bool Session::modified(const InstanceBase* i) const {
 
 Connection& Session::connection() {
   auto& c = impl_->connection(true);
-  impl_->wrote = true;  // what the caller runs on it is unknown: count it as a write
+  impl_->binds.front().wrote = true;  // what the caller runs on it is unknown: count it as a write
   return c;
 }
-Engine& Session::engine() { return impl_->engine; }
+Engine& Session::engine() { return impl_->binds.front().engine; }
 std::size_t Session::size() const { return impl_->identity_size; }
 
 }  // namespace retort

@@ -2,6 +2,7 @@
 // query.cpp (loading rows through the identity map).
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -24,16 +25,32 @@ std::string describe(const InstanceBase& i);
 
 class StreamLoader;
 
-class SessionImpl {
- public:
-  SessionImpl(Engine e, SessionOptions o) : engine(std::move(e)), options(o) {}
-
+/// One database of the session: the engine of a bind key, the transaction on
+/// its primary and, when the engine has read replicas, the read transaction on
+/// one of them.
+struct BindState {
+  BindState(std::string k, Engine e) : key(std::move(k)), engine(std::move(e)) {}
+  std::string key;  ///< "" the default
   Engine engine;
-  SessionOptions options;
   std::optional<Connection> conn;
   std::optional<Transaction> tx;
+  bool wrote = false;  ///< the open transaction has written (flushed, or the user's own connection())
+  std::optional<Connection> replica;  ///< where this transaction reads, while it has not written
+  std::optional<Transaction> replica_tx;
+  bool primary_reads = false;  ///< no replica would do for this transaction: read from the primary
+  /// The primary's WAL position after this session's last commit that wrote,
+  /// and when: reads wait for a replica that has replayed it (read-your-writes).
+  std::string written_lsn;
+  std::chrono::steady_clock::time_point written_at;
+};
+
+class SessionImpl {
+ public:
+  SessionImpl(Engine e, SessionOptions o);
+
+  SessionOptions options;
+  std::vector<BindState> binds;  ///< [0] the session's engine, then SessionOptions::binds
   bool failed = false;  ///< a flush failed; only rollback() and close() are allowed
-  bool wrote = false;   ///< the open transaction has written (flushed, or the user's own connection())
 
   std::unordered_map<const ClassInfo*, ClassIdentityMap> identity;
   std::size_t identity_size = 0;
@@ -48,9 +65,34 @@ class SessionImpl {
   /// key they had before it (filed under it again on rollback). One reference each.
   std::vector<std::pair<InstanceBase*, std::vector<Value>>> rekeyed;
 
-  /// The connection; begins the transaction when `write` (or always, where
-  /// the dialect does not defer BEGIN to the first write).
-  Connection& connection(bool write);
+  /// The bind `cls` lives in (the default for null); ArgumentError when the
+  /// session has no engine for its bind key.
+  BindState& bind_of(const ClassInfo* cls);
+  /// The connection for `cls`'s statements; begins the transaction when `write`
+  /// (or always, where the dialect does not defer BEGIN to the first write).
+  /// A read outside a transaction that wrote goes to a read replica when the
+  /// engine has one that has replayed this session's last commit.
+  Connection& connection(bool write, const ClassInfo* cls = nullptr);
+  /// Runs `read(connection)` for a statement that only reads `cls`'s tables; when
+  /// the replica serving it is lost, it is run again on the primary.
+  template <class F>
+  auto read(const ClassInfo* cls, F&& run) {
+    auto& c = connection(false, cls);
+    if (!on_replica(c)) return run(c);
+    try {
+      return run(c);
+    } catch (const OperationalError&) {
+      if (!c.invalidated()) throw;
+      drop_replica(bind_of(cls));
+      return run(connection(false, cls));
+    }
+  }
+  bool on_replica(const Connection& c) const;
+  /// The replica is gone: this transaction reads from the primary from now on.
+  void drop_replica(BindState& b) noexcept;
+  /// Ends every bind's transactions (COMMIT, or ROLLBACK when !commit) and returns their connections.
+  void end_transactions(bool commit);
+  bool wrote() const;
   void check_usable() const;
   void autoflush();
   void flush(bool full);

@@ -87,6 +87,18 @@ struct EngineOptions {
   double pool_recycle_s = -1;
   bool pool_pre_ping = false;
 
+  /// PostgreSQL streaming replicas of this database (their URLs). A Session
+  /// reads from one of them (round robin) while its transaction has not
+  /// written; writes, and reads after a write, go to the primary.
+  std::vector<std::string> replicas;
+  /// After a session commits a write, it reads only from a replica that has
+  /// replayed that commit (else from the primary), for at most this long.
+  double read_your_writes_s = 10;
+  /// A replica further behind than this (seconds of replay lag) is skipped.
+  double replica_max_lag_s = 30;
+  /// A replica that failed (refused the connection, lost it) is skipped this long.
+  double replica_retry_s = 5;
+
   /// SQLALCHEMY_ECHO, and the pool from SQLALCHEMY_POOL_SIZE, SQLALCHEMY_MAX_OVERFLOW,
   /// SQLALCHEMY_POOL_TIMEOUT, SQLALCHEMY_POOL_RECYCLE and SQLALCHEMY_POOL_PRE_PING.
   static EngineOptions from_config(const Config& config);
@@ -272,6 +284,14 @@ class Engine {
   explicit Engine(std::string_view url, EngineOptions options = {});
 
   Connection connect();
+  /// Whether EngineOptions::replicas names any.
+  bool has_replicas() const;
+  /// A connection to a replica that answers, lags less than replica_max_lag_s
+  /// and has replayed the primary's WAL up to `min_lsn` ("" for any), taken
+  /// round robin; nothing when none will do (then read from the primary).
+  std::optional<Connection> connect_replica(std::string_view min_lsn = "");
+  /// Per replica, in EngineOptions::replicas order: statements run there and its pool.
+  std::vector<EngineStats> replica_stats() const;
   const Url& url() const;
   const Dialect& dialect() const;
   const EngineOptions& options() const;

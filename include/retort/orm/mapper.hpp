@@ -165,6 +165,7 @@ struct ClassInfo {
   std::type_index type;
   std::string type_name;  ///< "Owner" (demangled, namespaces dropped)
   std::string table_name;
+  std::string bind_key;  ///< the database it lives in ("" the default), as Flask-SQLAlchemy's __bind_key__
   std::vector<ColumnInfo> columns;
   std::vector<TableItem> constraints;  ///< table-level ones given to Mapper::constraint
   std::optional<Table> table;          ///< built when the mapping is finished
@@ -222,6 +223,14 @@ class Mapper {
   /// The table's name; default: the struct's name in snake_case (OrderItem → order_item).
   Mapper& table(std::string name) {
     info_.table_name = std::move(name);
+    return *this;
+  }
+
+  /// The database the model lives in, as Flask-SQLAlchemy's `__bind_key__`:
+  /// sessions send its statements to the engine of that bind (SessionOptions::binds),
+  /// and `mapped_metadata(key)` holds its table. Default: "" (the session's engine).
+  Mapper& bind_key(std::string key) {
+    info_.bind_key = std::move(key);
     return *this;
   }
 
@@ -290,8 +299,11 @@ void register_models() {
   (detail::enroll(typeid(T), &detail::build_class<T>), ...);
 }
 
-/// Every model the program has enrolled, configured: their tables form the
-/// metadata that create_all creates and autogenerate compares.
-const MetaData& mapped_metadata();
+/// The models the program has enrolled for one bind ("" the default: those
+/// without a bind_key), configured: their tables form the metadata that
+/// create_all creates and autogenerate compares for that database.
+const MetaData& mapped_metadata(std::string_view bind_key = "");
+/// The bind keys the enrolled models use, "" first when a model has none.
+std::vector<std::string> mapped_bind_keys();
 
 }  // namespace retort

@@ -102,6 +102,7 @@ class QueryCore {
   const ClassInfo* cls_;
   Select select_;
   bool limited_ = false;  ///< has LIMIT or OFFSET: joined eager loads wrap it in a subquery
+  bool for_update_ = false;  ///< runs on the primary, whatever replicas there are
   std::vector<std::vector<std::pair<std::string, Lazy>>> options_;
   std::vector<const RelationshipInfo*> joins_;
 };

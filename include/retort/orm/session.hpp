@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,10 @@ struct SessionOptions {
   NPlusOne n_plus_one = NPlusOne::off;
   /// Where NPlusOne::log writes (default: standard error).
   std::function<void(const std::string&)> n_plus_one_log;
+  /// Engines of the other databases, by bind key (Flask-SQLAlchemy's
+  /// SQLALCHEMY_BINDS): a model mapped with `bind_key("auth")` is read and
+  /// written through `binds.at("auth")`; the others through the session's engine.
+  std::map<std::string, Engine> binds;
 };
 
 namespace detail {
