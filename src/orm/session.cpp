@@ -288,8 +288,10 @@ Connection& SessionImpl::connection(bool write) {
     conn.reset();
   }
   if (!conn) conn.emplace(engine.connect());
-  // SQLite: BEGIN at the first write, as pysqlite does, so reads before it hold no lock.
-  bool defer = conn->dialect().name() == "sqlite";
+  // SQLite: BEGIN at the first write, as pysqlite does, so reads before it hold no lock;
+  // with transaction_mode "immediate" (or "exclusive"), at the first statement, so
+  // that what the session reads cannot change before it commits.
+  bool defer = conn->dialect().name() == "sqlite" && engine.options().transaction_mode == "deferred";
   if (!tx && (write || !defer)) tx.emplace(conn->begin());
   return *conn;
 }
