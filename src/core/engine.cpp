@@ -191,6 +191,11 @@ void EngineImpl::checkin(std::shared_ptr<DriverConnection> raw) {
 // ---- Engine ------------------------------------------------------------------------
 
 Engine::Engine(const Url& url, EngineOptions options) : impl_(std::make_shared<EngineImpl>()) {
+  auto& mode = options.transaction_mode;
+  if (mode.empty()) mode = "deferred";
+  if (mode != "deferred" && mode != "immediate" && mode != "exclusive")
+    throw ArgumentError("EngineOptions::transaction_mode '" + mode +
+                        "' is not a SQLite transaction mode: use \"deferred\" (the default), \"immediate\" or \"exclusive\"");
   impl_->url = url;
   impl_->options = std::move(options);
   impl_->driver = &driver_for(url);
@@ -445,7 +450,7 @@ void Connection::control(std::string_view sql) {
 Transaction Connection::begin() {
   if (depth_ > 0)
     throw ArgumentError("a transaction is already open on this connection; use begin_nested() for a savepoint");
-  control("BEGIN");
+  control(dialect().begin_sql(engine_->options.transaction_mode));
   set_depth(1);
   return Transaction(this, 0);
 }

@@ -336,8 +336,10 @@ Connection& SessionImpl::connection(bool write, const ClassInfo* cls) {
     b.conn.reset();
   }
   if (!b.conn) b.conn.emplace(b.engine.connect());
-  // SQLite: BEGIN at the first write, as pysqlite does, so reads before it hold no lock.
-  bool defer = b.conn->dialect().name() == "sqlite";
+  // SQLite: BEGIN at the first write, as pysqlite does, so reads before it hold no lock;
+  // with transaction_mode "immediate" (or "exclusive"), at the first statement, so
+  // that what the session reads cannot change before it commits.
+  bool defer = b.conn->dialect().name() == "sqlite" && b.engine.options().transaction_mode == "deferred";
   if (!b.tx && (write || !defer)) b.tx.emplace(b.conn->begin());
   return *b.conn;
 }

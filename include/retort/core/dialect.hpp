@@ -50,6 +50,13 @@ class Dialect {
   /// Rows per multi-row INSERT when a flush writes many objects of one model
   /// (SQLAlchemy's insertmanyvalues); 0: one INSERT per object.
   virtual std::size_t insert_many_rows() const { return 0; }
+  /// The statement that begins a transaction in EngineOptions::transaction_mode
+  /// `mode` (SQLite's "deferred", "immediate", "exclusive"); "BEGIN" where the
+  /// dialect has no such modes.
+  virtual std::string begin_sql(std::string_view mode) const {
+    (void)mode;
+    return "BEGIN";
+  }
   /// What follows an autoincrement key column's type in CREATE TABLE ("" when the type alone does it).
   virtual std::string autoincrement_sql() const { return {}; }
 

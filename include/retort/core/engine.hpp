@@ -72,6 +72,18 @@ struct EngineOptions {
   bool foreign_keys = true;                       ///< SQLite: PRAGMA foreign_keys=ON
   std::string journal_mode = "wal";               ///< SQLite file databases; "" keeps the default
   std::string synchronous;                        ///< SQLite: e.g. "normal"; "" keeps the default
+  /// SQLite: how transactions begin (ignored by other dialects, which lock rows).
+  /// "deferred" (SQLite's default): BEGIN takes no lock; the write lock comes
+  /// with the first write, and a Session begins its transaction only then, so
+  /// what it read before was read outside it and may have changed since: a
+  /// read-modify-write of two sessions can lose one's update.
+  /// "immediate": BEGIN IMMEDIATE takes the write lock at once (waiting up to
+  /// busy_timeout_ms for it), and a Session begins at its first statement, a
+  /// read included: what it reads cannot change before it commits. The price:
+  /// each session holds the one write lock from its first read to its end, so
+  /// keep them short. "exclusive": BEGIN EXCLUSIVE (also keeps readers out in
+  /// rollback-journal mode). Anything else raises ArgumentError.
+  std::string transaction_mode = "deferred";
   std::size_t statement_cache_size = 256;         ///< prepared statements kept per connection
   std::size_t compiled_cache_size = 500;          ///< compiled statements kept per engine
   /// The pool (SQLAlchemy's QueuePool): `pool_size` connections are kept,

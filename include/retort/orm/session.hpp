@@ -11,7 +11,9 @@
 // InvalidRequestError until rollback() restores the session: it expunges the
 // objects that were pending and expires the persistent ones. On SQLite the
 // transaction begins at the first write, so reads before it run in autocommit
-// as pysqlite does; on other dialects it begins at the first statement.
+// as pysqlite does (with EngineOptions::transaction_mode "immediate", at the
+// first statement, holding the write lock); on other dialects it begins at
+// the first statement.
 #pragma once
 
 #include <cstdint>

@@ -130,6 +130,11 @@ class SqliteDialect final : public Dialect {
   bool supports_returning() const override { return sqlite3_libversion_number() >= 3035000; }
   bool supports_alter_column() const override { return false; }
   bool has_lastrowid() const override { return true; }
+  std::string begin_sql(std::string_view mode) const override {
+    if (mode == "immediate") return "BEGIN IMMEDIATE";
+    if (mode == "exclusive") return "BEGIN EXCLUSIVE";
+    return "BEGIN";
+  }
 
   SqlType parse_type(std::string_view declared) const override {
     std::string d = upper(trim(declared));

@@ -7,6 +7,7 @@
 // and WAL journaling for file databases.
 #include <sqlite3.h>
 
+#include <chrono>
 #include <list>
 #include <optional>
 #include <unordered_map>
@@ -23,8 +24,22 @@ namespace {
 
 bool contains(const std::string& s, const char* what) { return s.find(what) != std::string::npos; }
 
-/// Throws the retort error for SQLite result code `rc` on `db`.
-[[noreturn]] void raise(sqlite3* db, int rc, const std::string& sql, std::span<const Value> params) {
+/// The database file of `db`, quoted, for messages.
+std::string database_name(sqlite3* db) {
+  const char* file = db ? sqlite3_db_filename(db, "main") : nullptr;
+  return file && *file ? "'" + std::string(file) + "'" : std::string("the in-memory database");
+}
+
+/// Milliseconds since `start`.
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+/// Throws the retort error for SQLite result code `rc` on `db`, whose busy
+/// timeout is `busy_timeout_ms`; the statement failed after `waited_ms` (-1:
+/// not timed). A lock not granted is named with both.
+[[noreturn]] void raise(sqlite3* db, int rc, const std::string& sql, std::span<const Value> params,
+                        int busy_timeout_ms, double waited_ms = -1) {
   int ext = db ? sqlite3_extended_errcode(db) : rc;
   std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   ErrorDetails d;
@@ -71,12 +86,41 @@ bool contains(const std::string& s, const char* what) { return s.find(what) != s
       d.sqlstate = "22000";
       d.code = "integrity";
       throw IntegrityError("(sqlite3.IntegrityError) " + msg + tail, d);
-    case SQLITE_BUSY:
+    case SQLITE_BUSY: {
+      d.sqlstate = "55P03";
+      d.code = "locked";
+      std::string what, fix;
+      if (ext == SQLITE_BUSY_SNAPSHOT) {
+        // Waiting cannot help: the snapshot this transaction read is no longer the latest.
+        what = "this transaction read " + database_name(db) +
+               " before another connection wrote to it, so it cannot write now without overwriting that change "
+               "(SQLITE_BUSY_SNAPSHOT: no busy timeout helps)";
+        fix = "roll back and run the transaction again (retryable() is true); to make such read-then-write "
+              "transactions wait for each other instead, set EngineOptions::transaction_mode = \"immediate\"";
+      } else if (waited_ms >= 0 && waited_ms < busy_timeout_ms / 2.0) {
+        // SQLite gives up at once when a transaction that has read wants to
+        // write while another connection writes: waiting would leave its reads
+        // out of date (WAL) or deadlock (rollback journal).
+        what = "this transaction read " + database_name(db) +
+               " and now wants to write, but another connection is writing to it: SQLite refuses at once, as waiting "
+               "would leave this transaction's reads out of date (or deadlock)";
+        fix = "roll back and run the transaction again (retryable() is true); to make such read-then-write "
+              "transactions wait for each other instead, set EngineOptions::transaction_mode = \"immediate\"";
+      } else {
+        what = "another connection held a lock on " + database_name(db) + " for longer than this connection's busy timeout (" +
+               std::to_string(busy_timeout_ms) + " ms)";
+        fix = "keep write transactions short (commit sooner, do slow work outside them), run this transaction again "
+              "(retryable() is true), or raise the busy timeout (EngineOptions::busy_timeout_ms, 5000 ms by default)";
+      }
+      throw OperationalError("(sqlite3.OperationalError) " + msg + ": " + what + "\nhint: " + fix + tail, d,
+                             /*retryable=*/true);
+    }
     case SQLITE_LOCKED:
       d.sqlstate = "55P03";
       d.code = "locked";
-      throw OperationalError("(sqlite3.OperationalError) " + msg +
-                                 "\nhint: another connection holds a lock; retry, or raise the busy timeout" + tail,
+      throw OperationalError("(sqlite3.OperationalError) " + msg + " (in " + database_name(db) +
+                                 ")\nhint: a statement of this same connection still uses the table (an unfinished "
+                                 "Result): read it to the end or close() it first" + tail,
                              d, /*retryable=*/true);
     case SQLITE_CANTOPEN:
     case SQLITE_IOERR:
@@ -176,7 +220,8 @@ class SqliteCursor final : public Cursor {
 
 class SqliteConnection final : public DriverConnection, public std::enable_shared_from_this<SqliteConnection> {
  public:
-  SqliteConnection(const Url& url, const EngineOptions& options) : cache_size_(options.statement_cache_size) {
+  SqliteConnection(const Url& url, const EngineOptions& options)
+      : cache_size_(options.statement_cache_size), busy_timeout_ms_(options.busy_timeout_ms) {
     std::string path = url.is_memory() ? ":memory:" : url.database;
     // NOMUTEX: a connection is used by one thread at a time (the pool hands it out), so
     // SQLite's own per-call locking would only cost time on every step and column read.
@@ -238,12 +283,14 @@ class SqliteConnection final : public DriverConnection, public std::enable_share
       if (!cached) sqlite3_finalize(stmt);
       throw;
     }
+    auto started = std::chrono::steady_clock::now();
     int rc = sqlite3_step(stmt);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+      double waited = ms_since(started);
       sqlite3_reset(stmt);
       sqlite3_clear_bindings(stmt);
       if (!cached) sqlite3_finalize(stmt);
-      raise(db_, rc, sql, params);
+      raise(db_, rc, sql, params, busy_timeout_ms_, waited);
     }
     if (cached) cached->busy = true;
     return std::make_unique<SqliteCursor>(shared_from_this(), stmt, cached, rc == SQLITE_ROW,
@@ -254,21 +301,23 @@ class SqliteConnection final : public DriverConnection, public std::enable_share
   void execute_control(std::string_view sql) override {
     std::string s(sql);
     char* err = nullptr;
+    auto started = std::chrono::steady_clock::now();
     int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
     sqlite3_free(err);
-    if (rc != SQLITE_OK) raise(db_, rc, s, {});
+    if (rc != SQLITE_OK) raise(db_, rc, s, {}, busy_timeout_ms_, ms_since(started));
   }
 
   bool healthy() const override { return db_ != nullptr; }
 
   sqlite3* db() const { return db_; }
+  int busy_timeout_ms() const { return busy_timeout_ms_; }
 
  private:
   sqlite3_stmt* prepare(const std::string& sql, std::span<const Value> params) {
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
                                 nullptr);
-    if (rc != SQLITE_OK) raise(db_, rc, sql, params);
+    if (rc != SQLITE_OK) raise(db_, rc, sql, params, busy_timeout_ms_);
     if (!stmt) {
       ErrorDetails d;
       d.sql = sql;
@@ -309,7 +358,7 @@ class SqliteConnection final : public DriverConnection, public std::enable_share
           break;
         }
       }
-      if (rc != SQLITE_OK) raise(db_, rc, sql, params);
+      if (rc != SQLITE_OK) raise(db_, rc, sql, params, busy_timeout_ms_);
     }
   }
 
@@ -331,6 +380,7 @@ class SqliteConnection final : public DriverConnection, public std::enable_share
   friend class SqliteCursor;
   sqlite3* db_ = nullptr;
   std::size_t cache_size_;
+  int busy_timeout_ms_;
   std::unordered_map<std::string, CachedStatement> cache_;
   std::list<std::string> lru_;  // most recently used first; holds copies of the keys
 };
@@ -354,7 +404,7 @@ bool SqliteCursor::next() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   done_ = true;
-  if (rc != SQLITE_DONE) raise(owner_->db(), rc, *sql_, {});
+  if (rc != SQLITE_DONE) raise(owner_->db(), rc, *sql_, {}, owner_->busy_timeout_ms());
   return false;
 }
 
