@@ -9,7 +9,13 @@ Database::Database(const Config& config) { bind(config); }
 Database::~Database() = default;
 
 void Database::bind(const Config& config) {
-  engine_.emplace(config.database_url(), EngineOptions::from_config(config));
+  auto options = EngineOptions::from_config(config);
+  engine_.emplace(config.database_url(), options);
+  binds_.clear();
+  for (auto& [key, url] : config.binds()) {
+    options.replicas = config.replica_urls(key);
+    binds_.emplace(key, Engine(url, options));
+  }
 }
 
 void Database::init_app(App& app) {
@@ -24,8 +30,36 @@ Engine& Database::engine() {
   return *engine_;
 }
 
-Session Database::session(SessionOptions options) { return Session(engine(), options); }
-void Database::create_all() { metadata().create_all(engine()); }
-void Database::drop_all() { metadata().drop_all(engine()); }
+Engine& Database::engine(std::string_view bind_key) {
+  if (bind_key.empty()) return engine();
+  (void)engine();  // bound at all?
+  auto it = binds_.find(bind_key);
+  if (it == binds_.end()) {
+    std::string upper;
+    for (char c : bind_key) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    throw ConfigError("no database for bind key '" + std::string(bind_key) + "': set DATABASE_URL_" + upper +
+                      " (or add it to SQLALCHEMY_BINDS) in the environment or .env");
+  }
+  return it->second;
+}
+
+std::vector<std::string> Database::bind_keys() const {
+  std::vector<std::string> keys;
+  for (auto& [key, engine] : binds_) keys.push_back(key);
+  return keys;
+}
+
+Session Database::session(SessionOptions options) {
+  for (auto& [key, engine] : binds_) options.binds.try_emplace(key, engine);
+  return Session(engine(), std::move(options));
+}
+
+void Database::create_all() {
+  for (auto& key : mapped_bind_keys()) mapped_metadata(key).create_all(engine(key));
+}
+
+void Database::drop_all() {
+  for (auto& key : mapped_bind_keys()) mapped_metadata(key).drop_all(engine(key));
+}
 
 }  // namespace retort

@@ -14,6 +14,8 @@
 #include <system_error>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "retort/core/config.hpp"
 #include "retort/core/error.hpp"
 
@@ -192,6 +194,81 @@ Url Config::database_url() const {
     if (s->line > 0) details.location = origin_of(*s);
     throw ConfigError(name + " from " + origin_of(*s) + " is not a valid database URL: " + e.what(), std::move(details));
   }
+}
+
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out;
+  for (char c : text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string upper(std::string_view text) {
+  std::string out;
+  for (char c : text) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, Url> Config::binds() const {
+  std::map<std::string, Url> out;
+  auto parse = [&](const std::string& name, const std::string& text, const Setting& from) {
+    try {
+      return Url::parse(text);
+    } catch (const ConfigError& e) {
+      throw ConfigError(name + " from " + origin_of(from) + " is not a valid database URL: " + e.what(),
+                        ErrorDetails{.location = origin_of(from)});
+    }
+  };
+  if (const Setting* s = find("SQLALCHEMY_BINDS")) {
+    nlohmann::json binds;
+    try {
+      binds = nlohmann::json::parse(s->value);
+    } catch (const nlohmann::json::exception&) {
+      binds = nullptr;
+    }
+    if (!binds.is_object())
+      throw ConfigError("SQLALCHEMY_BINDS from " + origin_of(*s) +
+                            " must be a JSON object of bind keys and URLs, e.g. {\"auth\": \"sqlite:///auth.db\"}",
+                        ErrorDetails{.location = origin_of(*s)});
+    for (auto& [key, url] : binds.items()) {
+      if (!url.is_string() || key.empty())
+        throw ConfigError("SQLALCHEMY_BINDS from " + origin_of(*s) + ": the bind '" + key +
+                              "' must map a non-empty key to a URL string",
+                          ErrorDetails{.location = origin_of(*s)});
+      out.insert_or_assign(key, parse("SQLALCHEMY_BINDS[\"" + key + "\"]", url.get<std::string>(), *s));
+    }
+  }
+  constexpr std::string_view prefix = "DATABASE_URL_";
+  for (const auto& [name, setting] : values_) {
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    out.insert_or_assign(lower(std::string_view(name).substr(prefix.size())), parse(name, setting.value, setting));
+  }
+  return out;
+}
+
+std::vector<std::string> Config::replica_urls(std::string_view bind_key) const {
+  std::string name = "DATABASE_REPLICA_URLS";
+  if (!bind_key.empty()) name += "_" + upper(bind_key);
+  const Setting* s = find(name);
+  std::vector<std::string> out;
+  if (!s) return out;
+  std::stringstream in(s->value);
+  for (std::string url; std::getline(in, url, ',');) {
+    url.erase(0, url.find_first_not_of(" \t"));
+    url.erase(url.find_last_not_of(" \t") + 1);
+    if (url.empty()) continue;
+    try {
+      (void)Url::parse(url);
+    } catch (const ConfigError& e) {
+      throw ConfigError(name + " from " + origin_of(*s) + ": '" + url + "' is not a valid database URL: " + e.what(),
+                        ErrorDetails{.location = origin_of(*s)});
+    }
+    out.push_back(url);
+  }
+  return out;
 }
 
 }  // namespace retort

@@ -113,6 +113,7 @@ EngineOptions EngineOptions::from_config(const Config& config) {
   if (auto v = number("SQLALCHEMY_POOL_TIMEOUT", 0)) o.pool_timeout_s = *v;
   if (auto v = number("SQLALCHEMY_POOL_RECYCLE", -1)) o.pool_recycle_s = *v;
   o.pool_pre_ping = config.get_bool("SQLALCHEMY_POOL_PRE_PING", o.pool_pre_ping);
+  o.replicas = config.replica_urls();
   return o;
 }
 

@@ -197,6 +197,11 @@ std::string demangled_class_name(const char* mangled) {
 void detail::check_foreign_keys(const ClassInfo& cls, const MetaData& metadata) {
   for (auto& fk : cls.table->foreign_keys()) {
     if (fk.referred_table == cls.table_name || metadata.find(fk.referred_table)) continue;
+    for (auto& [key, other] : registry().metadata)
+      if (&other != &metadata && other.find(fk.referred_table))
+        throw MappingError("model " + cls.type_name + ": column '" + fk.columns.front() + "' refers to table '" +
+                           fk.referred_table + "' of bind '" + key + "', another database; a foreign key (and so a "
+                           "relationship) cannot cross databases: keep both models in one bind");
     throw MappingError("model " + cls.type_name + ": column '" + fk.columns.front() + "' refers to table '" +
                        fk.referred_table + "', which no model maps; map that model (or fix the name in foreign_key(\"" +
                        fk.referred_table + "." + fk.referred_columns.front() + "\"))");

@@ -7,6 +7,7 @@
 //   auto s = db.session();
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -34,18 +35,25 @@ class Database {
   void init_app(App& app);
   bool bound() const noexcept { return engine_.has_value(); }
 
-  /// The engine; InvalidRequestError before init_app, saying so.
+  /// The engine of the default bind; InvalidRequestError before init_app, saying so.
   Engine& engine();
-  /// A new session on the engine.
+  /// The engine of a bind key ("" the default), from DATABASE_URL_<KEY> or
+  /// SQLALCHEMY_BINDS; ConfigError naming the setting when it has none.
+  Engine& engine(std::string_view bind_key);
+  /// The configured bind keys other than the default.
+  std::vector<std::string> bind_keys() const;
+  /// A new session on the engine, with every configured bind in SessionOptions::binds.
   Session session(SessionOptions options = {});
-  /// The mapped models' tables: what create_all creates and migrations compare.
+  /// The mapped models' tables of the default bind: what create_all creates and migrations compare.
   const MetaData& metadata() const { return mapped_metadata(); }
+  /// Creates (drops) the tables of every bind's models in that bind's database.
   void create_all();
   void drop_all();
 
  private:
   void bind(const Config& config);
   std::optional<Engine> engine_;
+  std::map<std::string, Engine, std::less<>> binds_;
 };
 
 }  // namespace retort

@@ -64,6 +64,14 @@ class Config {
   /// `DATABASE_URL`, else `SQLALCHEMY_DATABASE_URI`, parsed. Missing: ConfigError
   /// naming both variables and the files searched. Malformed: ConfigError naming where it came from.
   Url database_url() const;
+  /// The other databases by bind key, as Flask-SQLAlchemy's SQLALCHEMY_BINDS:
+  /// each `DATABASE_URL_<KEY>=url` (the key in lower case: DATABASE_URL_AUTH is
+  /// bind "auth"), and `SQLALCHEMY_BINDS` as a JSON object `{"auth": "url"}`
+  /// (DATABASE_URL_<KEY> wins over it). Malformed: ConfigError naming the setting.
+  std::map<std::string, Url> binds() const;
+  /// The read replicas of a bind ("" the default): the comma-separated URLs of
+  /// `DATABASE_REPLICA_URLS`, or of `DATABASE_REPLICA_URLS_<KEY>` for a bind.
+  std::vector<std::string> replica_urls(std::string_view bind_key = "") const;
   /// `SQLALCHEMY_ECHO` as a boolean.
   bool echo() const { return get_bool("SQLALCHEMY_ECHO"); }
 

@@ -112,7 +112,8 @@ struct EngineOptions {
   double replica_retry_s = 5;
 
   /// SQLALCHEMY_ECHO, and the pool from SQLALCHEMY_POOL_SIZE, SQLALCHEMY_MAX_OVERFLOW,
-  /// SQLALCHEMY_POOL_TIMEOUT, SQLALCHEMY_POOL_RECYCLE and SQLALCHEMY_POOL_PRE_PING.
+  /// SQLALCHEMY_POOL_TIMEOUT, SQLALCHEMY_POOL_RECYCLE and SQLALCHEMY_POOL_PRE_PING;
+  /// the replicas from DATABASE_REPLICA_URLS.
   static EngineOptions from_config(const Config& config);
 };
 
