@@ -53,7 +53,9 @@ for p in "${presets[@]}"; do
   cmake --preset "$p"
   # Ninja prints one line per compiled file: enough to follow, not a flood.
   timed "build $p" cmake --build --preset "$p" -j2
-  timed "ctest $p" ctest --preset "$p" -j2 --output-on-failure
+  timed "ctest $p" ctest --preset "$p" -j2 --output-on-failure -LE replica
+  # The replica tests need a streaming replica beside the server: a cluster of their own.
+  timed "ctest $p (replica)" bash scripts/with-postgres.sh --replica ctest --preset "$p" --output-on-failure -L replica
   if [[ $p == release ]]; then timed "valgrind (core, orm)" valgrind_tests; fi
 done
 echo "==> all presets passed: ${presets[*]}"
