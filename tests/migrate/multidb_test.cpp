@@ -369,4 +369,28 @@ TEST_F(MultiDb, FilesOfTheOtherLayoutAreRefusedWithTheirLine) {
       << err_.str();
 }
 
+TEST_F(MultiDb, TheRunnerTakesOneBindsPartOfTheGraph) {
+  ASSERT_EQ(tool({"init", "--multidb"}), 0) << err_.str();
+  auto path = write("e1.yaml",
+                    "revision: e1\ndown_revision: null\nmessage: one\nbinds:\n"
+                    "  default: {upgrade: [{create_table: {name: mdb_d, columns: [{name: id, type: Integer()}]}}]}\n"
+                    "  auth:\n    upgrade:\n      - create_table: {name: mdb_a, columns: [{name: id, type: Integer()}]}\n"
+                    "    downgrade:\n      - drop_table: {name: mdb_a}\n");
+  auto graph = m::RevisionGraph::load(dir_ / "migrations" / "versions", m::Layout::multidb);
+  EXPECT_EQ(graph.bind_keys(), (std::map<std::string, std::string, std::less<>>{{"", (dir_ / path).string() + ":5:3"},
+                                                                                  {"auth", (dir_ / path).string() + ":6:3"}}));
+  EXPECT_THROW(m::Migrator(engine(), graph), r::MigrationError);  // which bind's operations would it run?
+  m::Migrator(engine(), graph.for_bind("auth")).upgrade();
+  EXPECT_EQ(tables(), (std::vector<std::string>{"mdb_a", "retort_version"}));
+  EXPECT_EQ(describe(graph.for_bind("unnamed").get("e1").upgrade), std::vector<std::string>{});
+
+  // Written back, the file reads the same
+  auto rev = m::read_revision(path, m::Layout::multidb);
+  auto again = write("e2.yaml", m::revision_yaml(rev));
+  auto reread = m::read_revision(again, m::Layout::multidb);
+  EXPECT_EQ(m::revision_yaml(reread), m::revision_yaml(rev));
+  EXPECT_EQ(describe(reread.binds.at("").upgrade), std::vector<std::string>{"create table mdb_d"});
+  EXPECT_EQ(describe(reread.binds.at("auth").downgrade), std::vector<std::string>{"drop table mdb_a"});
+}
+
 }  // namespace
