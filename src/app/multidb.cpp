@@ -7,6 +7,7 @@
 // continues each bind from the revision its own version table records.
 #include <algorithm>
 #include <iostream>
+#include <map>
 #include <set>
 
 #include "app/migrate_commands.hpp"
@@ -59,8 +60,19 @@ std::vector<Bind> open_binds(const Config& config, const Migrate::BindModels& mo
   auto urls = config.binds();
   auto options = EngineOptions::from_config(config);
   std::vector<Bind> out;
+  std::map<std::string, std::string> seen;  // URL → the bind that has it
+  // Two binds on one database would share its version table: the second would find the first's row and skip its part.
+  auto distinct = [&](const std::string& key, const Url& url) {
+    if (url.is_memory()) return;
+    auto [it, fresh] = seen.emplace(url.render(), key);
+    if (!fresh)
+      throw ConfigError(url_setting(it->second) + " and " + url_setting(key) + " name one database (" + url.render() +
+                        "): in a --multidb folder each bind records its revision in its own database's " +
+                        "version table, so each bind needs a database of its own");
+  };
   for (auto& key : keys) {
     if (key.empty()) {
+      distinct(key, config.database_url());
       out.push_back({key, Engine(config.database_url(), options)});
       continue;
     }
@@ -78,6 +90,7 @@ std::vector<Bind> open_binds(const Config& config, const Migrate::BindModels& mo
                                                 : "; the configured binds are " + configured),
                         ErrorDetails{.location = where != named.end() ? where->second : ""});
     }
+    distinct(key, it->second);
     auto bind_options = options;
     bind_options.replicas.clear();  // migrations run on the primary; the default's replicas are not this bind's
     out.push_back({key, Engine(it->second, bind_options)});

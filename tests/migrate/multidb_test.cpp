@@ -303,6 +303,16 @@ TEST_F(MultiDb, ARevisionNamingABindWithoutAUrlIsRefused) {
   EXPECT_EQ(tool({"upgrade", "--sql"}), 1);  // offline too: each bind's SQL is in its database's dialect
 }
 
+TEST_F(MultiDb, TwoBindsOnOneDatabaseAreRefused) {
+  auth_at(url());  // the default's database: one version table for both
+  ASSERT_EQ(tool({"init", "--multidb"}), 0) << err_.str();
+  write("f1.yaml", "revision: f1\ndown_revision: null\nbinds:\n  default: {}\n  auth: {}\n");
+  EXPECT_EQ(tool({"upgrade"}), 1);
+  EXPECT_NE(err_.str().find("Error: DATABASE_URL and DATABASE_URL_AUTH name one database ("), std::string::npos)
+      << err_.str();
+  EXPECT_EQ(tables(), (std::vector<std::string>{}));
+}
+
 TEST_F(MultiDb, AModelBindWithoutAUrlIsRefused) {
   const auto models = r::Migrate::mapped_models();
   ASSERT_EQ(db(models, {"init", "--multidb"}), 0) << err_.str();
