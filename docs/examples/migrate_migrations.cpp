@@ -1,6 +1,7 @@
 // docs/migrations.md, as a program: the Flask-Migrate flow with retort's db
 // commands, run in a fresh folder: init, migrate, upgrade; a changed model,
-// migrate, upgrade (rows kept), downgrade, check, --sql. Built and run as a
+// migrate, upgrade (rows kept), downgrade, check, --sql; then the same with
+// two databases (`db init --multidb`). Built and run as a
 // test; the output on the page is this program's, with what differs from run
 // to run shown as placeholders: revision ids as <rev1>, <rev2>, durations as
 // N, dates as <date>.
@@ -32,6 +33,22 @@ struct r::Mapping<Pet> {
 };
 // [models]
 
+// [multidb models]
+struct Account {  // in the database of bind "auth" (DATABASE_URL_AUTH)
+  std::int64_t id = 0;
+  std::string email;
+};
+
+template <>
+struct r::Mapping<Account> {
+  static void map(r::Mapper<Account>& m) {
+    m.bind_key("auth");
+    m.column(&Account::id, "id").primary_key();
+    m.column(&Account::email, "email", r::String(100));
+  }
+};
+// [multidb models]
+
 // [main]
 int program_main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "db")  // myapp db upgrade, myapp db migrate -m "..."
@@ -41,18 +58,26 @@ int program_main(int argc, char** argv) {
 }
 // [main]
 
+// [multidb main]
+int multidb_main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "db")  // every bind's models: Pet (default) and Account (auth)
+    return r::Migrate(r::Migrate::mapped_models()).main(argc - 1, argv + 1);
+  return 0;
+}
+// [multidb main]
+
 namespace {
 
 std::map<std::string, std::string> ids;
 
 /// Prints a command and what it wrote, each revision id shown as <revN> and
 /// each duration as N (both differ from run to run); <revN> in `args` is the id.
-int run(const r::MetaData& models, std::vector<std::string> args) {
+int run(const r::Migrate::BindModels& models, std::vector<std::string> args) {
   for (auto& a : args)
     for (auto& [real, shown] : ids)
       if (auto at = a.find(shown); at != std::string::npos) a.replace(at, shown.size(), real);
   std::ostringstream out, err;
-  int rc = r::Migrate(models).run(args, out, err);
+  int rc = models.size() == 1 ? r::Migrate(*models.at("")).run(args, out, err) : r::Migrate(models).run(args, out, err);
   for (auto& a : args)
     for (auto& [real, shown] : ids)
       if (auto at = a.find(real); at != std::string::npos) a.replace(at, real.size(), shown);
@@ -85,10 +110,11 @@ int main() {
   fs::create_directories(folder);
   fs::current_path(folder);
   setenv("DATABASE_URL", "sqlite:///app.db", 1);
-  const auto& v1 = r::mapped_metadata();
+  const r::Migrate::BindModels v1{{"", &r::mapped_metadata()}};
   // Version 2 of the models: Pet gains a species (an edited Mapping, in a real program).
-  r::MetaData v2;
-  v2.add(r::Table("pet", {r::Column("id", r::Integer()).primary_key(), r::Column("name", r::String(50)).not_null(),
+  r::MetaData pet_v2;
+  const r::Migrate::BindModels v2{{"", &pet_v2}};
+  pet_v2.add(r::Table("pet", {r::Column("id", r::Integer()).primary_key(), r::Column("name", r::String(50)).not_null(),
                           r::Column("species", r::String(20)).index()}));
   bool ok = run(v1, {"init"}) == 0 && run(v1, {"migrate", "-m", "initial"}) == 0 && run(v1, {"upgrade"}) == 0;
   {
@@ -104,6 +130,26 @@ int main() {
   r::Session s(engine);
   ok = ok && s.query<Pet>().count() == 1;  // Rex came through every step
   (void)program_main;
+
+  // Two databases: Pet in app.db, Account in auth.db
+  std::cout << "----- multidb\n";
+  fs::create_directories(folder / "multi");
+  fs::current_path(folder / "multi");
+  setenv("DATABASE_URL_AUTH", "sqlite:///auth.db", 1);
+  ids.clear();
+  r::register_models<Account>();  // this program uses Account nowhere else; a real one queries it
+  const auto m1 = r::Migrate::mapped_models();
+  // Version 2: a Login model joins Account in "auth" (an edited program, in real life).
+  r::MetaData auth_v2 = r::mapped_metadata("auth");
+  r::Table(auth_v2, "login", {r::Column("id", r::Integer()).primary_key(),
+                              r::Column("account_id", r::Integer()).foreign_key("account.id").not_null()});
+  const r::Migrate::BindModels m2{{"", m1.at("")}, {"auth", &auth_v2}};
+  ok = ok && run(m1, {"init", "--multidb"}) == 0 && run(m1, {"migrate", "-m", "initial"}) == 0 &&
+       run(m1, {"upgrade"}) == 0 && run(m1, {"current"}) == 0 && run(m2, {"migrate", "-m", "add login"}) == 0 &&
+       run(m2, {"show", "<rev2>"}) == 0 && run(m2, {"check"}) == 1 && run(m2, {"upgrade"}) == 0 &&
+       run(m2, {"check"}) == 0 && run(m2, {"upgrade", "--sql", "<rev1>:<rev2>"}) == 0 &&
+       run(m2, {"downgrade", "base"}) == 0;
+  (void)multidb_main;
   fs::current_path(fs::temp_directory_path());
   fs::remove_all(folder);
   return ok ? 0 : 1;

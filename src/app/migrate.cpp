@@ -1,6 +1,7 @@
 // The db commands over the migrate layer, parsed with CLI11. Each command
 // reads the migrations folder (-d) and, when it needs one, the database named
-// by DATABASE_URL; errors are retort errors, printed with what to do.
+// by DATABASE_URL; errors are retort errors, printed with what to do. A
+// --multidb folder's commands that touch databases are in multidb.cpp.
 #include "retort/app/migrate.hpp"
 
 #include <CLI/CLI.hpp>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/migrate_commands.hpp"
 #include "retort/app/app.hpp"
 #include "retort/app/database.hpp"
 #include "retort/core/config.hpp"
@@ -18,14 +20,13 @@
 #include "migrate/text.hpp"
 #include "retort/core/error.hpp"
 #include "retort/migrate.hpp"
+#include "retort/orm/mapper.hpp"
 
 namespace retort {
 
+namespace detail {
+
 namespace {
-
-using migrate::detail::join;
-
-namespace fs = std::filesystem;
 
 constexpr const char* kConfigName = "retort.yaml";
 
@@ -38,30 +39,30 @@ std::string now_text() {
   return buf;
 }
 
-/// The migrations folder and its settings (`retort.yaml`: `version_table: name`).
-struct Folder {
-  fs::path dir;
-  std::string version_table = "retort_version";
+/// The value of `key: value` on a line of retort.yaml, unquoted; nullopt for another key.
+std::optional<std::string> setting(const std::string& line, std::string_view key) {
+  if (line.rfind(std::string(key) + ":", 0) != 0) return std::nullopt;
+  std::string value = line.substr(key.size() + 1);
+  value.erase(0, value.find_first_not_of(" \t\"'"));
+  value.erase(value.find_last_not_of(" \t\"'\r") + 1);
+  return value;
+}
 
-  explicit Folder(fs::path d) : dir(std::move(d)) {}
-  fs::path versions() const { return dir / "versions"; }
-  void load() {
-    if (!fs::is_directory(dir))
-      throw MigrationError("no migrations folder at '" + dir.string() + "'; run `db init` first, or give it with -d DIR");
-    std::ifstream in(dir / kConfigName);
-    for (std::string line; std::getline(in, line);)
-      if (line.rfind("version_table:", 0) == 0) {
-        version_table = line.substr(line.find(':') + 1);
-        version_table.erase(0, version_table.find_first_not_of(" \t\"'"));
-        version_table.erase(version_table.find_last_not_of(" \t\"'\r") + 1);
-      }
+}  // namespace
+
+void MigrationsFolder::load() {
+  if (!std::filesystem::is_directory(dir))
+    throw MigrationError("no migrations folder at '" + dir.string() + "'; run `db init` first, or give it with -d DIR");
+  std::ifstream in(dir / kConfigName);
+  for (std::string line; std::getline(in, line);) {
+    if (auto v = setting(line, "version_table")) version_table = *v;
+    if (auto v = setting(line, "multidb")) {
+      if (*v != "true" && *v != "false")
+        throw MigrationError((dir / kConfigName).string() + ": multidb is true or false, not '" + *v + "'",
+                             ErrorDetails{.location = (dir / kConfigName).string()});
+      multidb = *v == "true";
+    }
   }
-  migrate::RevisionGraph graph() const { return migrate::RevisionGraph::load(versions()); }
-};
-
-Engine connect_database(const std::optional<Config>& given) {
-  auto config = given ? *given : Config::from_env();
-  return Engine(config.database_url(), EngineOptions::from_config(config));
 }
 
 std::string describe_ops(const std::vector<migrate::Operation>& ops) {
@@ -70,18 +71,49 @@ std::string describe_ops(const std::vector<migrate::Operation>& ops) {
   return out;
 }
 
-fs::path write_revision(const Folder& folder, migrate::Revision rev) {
+std::filesystem::path write_revision(const MigrationsFolder& folder, migrate::Revision rev) {
   rev.create_date = now_text();
-  fs::path path = folder.versions() / migrate::revision_file_name(rev);
+  std::filesystem::path path = folder.versions() / migrate::revision_file_name(rev);
   std::ofstream(path) << migrate::revision_yaml(rev);
   return path;
 }
 
+}  // namespace detail
+
+namespace {
+
+using migrate::detail::join;
+using detail::describe_ops;
+using detail::kConfigName;
+using detail::write_revision;
+using Folder = detail::MigrationsFolder;
+
+namespace fs = std::filesystem;
+
+Engine connect_database(const std::optional<Config>& given) {
+  auto config = given ? *given : Config::from_env();
+  return Engine(config.database_url(), EngineOptions::from_config(config));
+}
+
 }  // namespace
 
-Migrate::Migrate(const MetaData& models, bool has_models) : models_(models), has_models_(has_models) {}
+Migrate::Migrate(const MetaData& models, bool has_models)
+    : models_{{"", &models}}, has_models_(has_models), all_binds_(false) {}
 
-Migrate::Migrate(App& app, Database& db) : models_(db.metadata()), has_models_(true), config_(app.config()) {
+Migrate::Migrate(BindModels models) : models_(std::move(models)), has_models_(true), all_binds_(true) {
+  static const MetaData no_tables;
+  models_.try_emplace("", &no_tables);
+}
+
+Migrate::BindModels Migrate::mapped_models() {
+  BindModels out{{"", &mapped_metadata()}};
+  for (auto& key : mapped_bind_keys()) out.emplace(key, &mapped_metadata(key));
+  return out;
+}
+
+Migrate::Migrate(App& app, Database& db) : Migrate(mapped_models()) {
+  (void)db;  // its models are the mapped ones; its config is the app's
+  config_ = app.config();
   app.attach_db_commands([this](int argc, char** argv) { return main(argc, argv); });
 }
 
@@ -97,8 +129,9 @@ int Migrate::run(const std::vector<std::string>& args, std::ostream& out, std::o
   std::string directory = "migrations";
   app.add_option("-d,--directory", directory, "The migrations folder")->capture_default_str();
   std::string message, target, revision;
-  bool sql = false;
+  bool sql = false, multidb = false;
   auto* init = app.add_subcommand("init", "Create the migrations folder");
+  init->add_flag("--multidb", multidb, "Revisions for several databases: the default and each bind");
   auto* migrate_cmd = app.add_subcommand("migrate", "Autogenerate a revision from the models");
   migrate_cmd->add_option("-m,--message", message, "The revision's message");
   auto* revision_cmd = app.add_subcommand("revision", "Create an empty revision");
@@ -135,10 +168,16 @@ int Migrate::run(const std::vector<std::string>& args, std::ostream& out, std::o
       if (fs::exists(folder.dir) && !fs::is_empty(folder.dir))
         throw MigrationError("Directory " + folder.dir.string() + " already exists and is not empty");
       fs::create_directories(folder.versions());
-      std::ofstream(folder.dir / kConfigName) << "# retort migrations settings\nversion_table: retort_version\n";
+      std::ofstream(folder.dir / kConfigName) << "# retort migrations settings\nversion_table: retort_version\n"
+                                              << (multidb ? "# revisions hold each database's operations under binds\n"
+                                                            "multidb: true\n"
+                                                          : "");
       std::ofstream(folder.dir / "README")
           << "Migrations for this program's models, one YAML file per revision in versions/.\n"
-             "`db migrate -m MSG` writes a revision from the models; `db upgrade` applies them.\n";
+          << (multidb ? "Multi-database: each revision holds the operations of the default database (DATABASE_URL),\n"
+                        "written `default`, and of each bind (DATABASE_URL_<KEY>) under `binds`.\n"
+                      : "")
+          << "`db migrate -m MSG` writes a revision from the models; `db upgrade` applies them.\n";
       out << "Creating directory " << folder.dir.string() << " ...  done\n"
           << "Please edit " << (folder.dir / kConfigName).string() << " if the version table needs another name.\n";
       return 0;
@@ -149,6 +188,25 @@ int Migrate::run(const std::vector<std::string>& args, std::ostream& out, std::o
                            "PROGRAM db " + (check->parsed() ? "check" : "migrate"));
     folder.load();
     auto graph = folder.graph();
+    if (folder.multidb) {
+      auto* command = app.get_subcommands().front();
+      const std::string name = command->get_name();
+      if (name == "migrate" || name == "revision" || name == "merge" || name == "upgrade" || name == "downgrade" ||
+          name == "stamp" || name == "current" || name == "check") {
+        std::string to = target.empty() ? (name == "downgrade" ? "-1" : "head") : target;
+        return detail::run_multidb({.name = name, .message = message, .target = to, .revision = revision, .sql = sql},
+                                   folder, graph, config_ ? *config_ : Config::from_env(), models_, all_binds_, out,
+                                   err);
+      }
+    }
+    // One database: the default's models; those of other binds are not this folder's.
+    const MetaData& models = *models_.at("");
+    auto unused_binds = [&] {
+      for (auto& [key, md] : models_)
+        if (!key.empty() && !md->tables().empty())
+          out << "WARN  the models of bind '" << key << "' are not compared: this migrations folder is for one "
+              << "database (DATABASE_URL); `db init --multidb` makes one for several\n";
+    };
     auto migrator = [&](std::ostream* sql_out) {
       return migrate::Migrator(connect_database(config_), graph,
                                {.version_table = folder.version_table,
@@ -175,8 +233,9 @@ int Migrate::run(const std::vector<std::string>& args, std::ostream& out, std::o
         if (at != h)
           throw MigrationError("Target database is not up to date (it is at " + (at.empty() ? std::string("base") : join(at)) +
                                ", the head is " + (h.empty() ? std::string("base") : join(h)) + "); run `db upgrade` first");
+        unused_binds();
         auto conn = engine.connect();
-        auto diff = migrate::compare(models_, conn, folder.version_table);
+        auto diff = migrate::compare(models, conn, folder.version_table);
         if (diff.empty()) {
           out << "INFO  No changes in schema detected.\n";
           return 0;
@@ -237,8 +296,9 @@ int Migrate::run(const std::vector<std::string>& args, std::ostream& out, std::o
     }
     if (check->parsed()) {
       auto engine = connect_database(config_);
+      unused_binds();
       auto conn = engine.connect();
-      auto diff = migrate::compare(models_, conn, folder.version_table);
+      auto diff = migrate::compare(models, conn, folder.version_table);
       if (diff.empty()) {
         out << "No new upgrade operations detected.\n";
         return 0;

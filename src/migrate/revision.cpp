@@ -27,11 +27,16 @@ class Reader {
  public:
   explicit Reader(std::filesystem::path file) : file_(std::move(file)) {}
 
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
+  /// file:line:column of a node.
+  std::string where(const YAML::Node& at) const {
     auto mark = at.Mark();
-    std::string where = file_.string();
-    if (mark.line >= 0) where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-    throw MigrationError(where + ": " + what, ErrorDetails{.location = where, .code = "bad-revision"});
+    std::string out = file_.string();
+    if (mark.line >= 0) out += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+    return out;
+  }
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
+    std::string place = where(at);
+    throw MigrationError(place + ": " + what, ErrorDetails{.location = place, .code = "bad-revision"});
   }
 
   YAML::Node need(const YAML::Node& map, const char* key, const char* what) const {
@@ -169,6 +174,47 @@ class Reader {
     if (!n.IsSequence()) fail(n, std::string("'") + key + "' must be a list of operations");
     std::vector<Operation> out;
     for (auto item : n) out.push_back(operation(item));
+    return out;
+  }
+
+  /// `binds:` of a --multidb revision: bind key → its upgrade and downgrade.
+  std::map<std::string, BindOperations, std::less<>> binds(const YAML::Node& root) const {
+    static const std::string shape =
+        "'binds' maps each database to its operations: default (DATABASE_URL) or a bind key (DATABASE_URL_<KEY>) "
+        "to {upgrade: [...], downgrade: [...]}";
+    for (const char* key : {"upgrade", "downgrade"})
+      if (root[key])
+        fail(root[key], std::string("'") + key +
+                            "' at the top of a revision is for a single-database migrations folder; this one is "
+                            "--multidb (multidb: true in retort.yaml): " + shape);
+    auto n = need(root, "binds", "a revision of a --multidb migrations folder");
+    std::map<std::string, BindOperations, std::less<>> out;
+    if (n.IsNull()) return out;
+    if (!n.IsMap()) fail(n, shape);
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      YAML::Node key = it->first;
+      YAML::Node body = it->second;
+      if (!key.IsScalar() || key.as<std::string>().empty())
+        fail(key, "a bind key must be a non-empty name; the default database is written '" +
+                      std::string(kDefaultBindName) + "'");
+      std::string name = key.as<std::string>();
+      std::string bind = name == kDefaultBindName ? "" : name;
+      if (out.count(bind)) fail(key, "bind '" + name + "' is named twice; give its operations once");
+      BindOperations ops;
+      ops.location = where(key);
+      if (!body.IsNull()) {
+        if (!body.IsMap()) fail(body, "bind '" + name + "': " + shape);
+        for (auto field = body.begin(); field != body.end(); ++field) {
+          YAML::Node k = field->first;
+          std::string f = k.IsScalar() ? k.as<std::string>() : "";
+          if (f != "upgrade" && f != "downgrade")
+            fail(k, "bind '" + name + "' has '" + f + "'; a bind holds only upgrade and downgrade");
+        }
+        ops.upgrade = operations(body, "upgrade");
+        ops.downgrade = operations(body, "downgrade");
+      }
+      out.emplace(std::move(bind), std::move(ops));
+    }
     return out;
   }
 
@@ -334,9 +380,20 @@ void emit_operation(YAML::Emitter& e, const Operation& op) {
   e << YAML::EndMap;
 }
 
+void emit_operations(YAML::Emitter& e, const char* key, const std::vector<Operation>& ops) {
+  e << YAML::Key << key << YAML::Value;
+  if (ops.empty()) {
+    e << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
+    return;
+  }
+  e << YAML::BeginSeq;
+  for (auto& op : ops) emit_operation(e, op);
+  e << YAML::EndSeq;
+}
+
 }  // namespace
 
-Revision read_revision(const std::filesystem::path& file) {
+Revision read_revision(const std::filesystem::path& file, Layout layout) {
   Reader r(file);
   YAML::Node root;
   try {
@@ -361,6 +418,14 @@ Revision read_revision(const std::filesystem::path& file) {
   }
   rev.message = r.text_or(root, "message", "");
   rev.create_date = r.text_or(root, "create_date", "");
+  rev.layout = layout;
+  if (layout == Layout::multidb) {
+    rev.binds = r.binds(root);
+    return rev;
+  }
+  if (root["binds"])
+    r.fail(root["binds"], "'binds' is for a migrations folder made with `db init --multidb` (multidb: true in "
+                          "retort.yaml); in this one a revision has 'upgrade' and 'downgrade' at the top");
   rev.upgrade = r.operations(root, "upgrade");
   rev.downgrade = r.operations(root, "downgrade");
   return rev;
@@ -378,15 +443,18 @@ std::string revision_yaml(const Revision& rev) {
   e << YAML::Key << "message" << YAML::Value << rev.message;
   e << YAML::Key << "create_date" << YAML::Value << rev.create_date;
   for (auto& note : rev.notes) e << YAML::Newline << YAML::Comment(note);
-  for (auto [key, ops] : {std::pair{"upgrade", &rev.upgrade}, std::pair{"downgrade", &rev.downgrade}}) {
-    e << YAML::Key << key << YAML::Value;
-    if (ops->empty()) {
-      e << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
-      continue;
+  if (rev.layout == Layout::multidb) {
+    e << YAML::Key << "binds" << YAML::Value << YAML::BeginMap;
+    for (auto& [key, ops] : rev.binds) {  // "" (default) first
+      e << YAML::Key << (key.empty() ? std::string(kDefaultBindName) : key) << YAML::Value << YAML::BeginMap;
+      emit_operations(e, "upgrade", ops.upgrade);
+      emit_operations(e, "downgrade", ops.downgrade);
+      e << YAML::EndMap;
     }
-    e << YAML::BeginSeq;
-    for (auto& op : *ops) emit_operation(e, op);
-    e << YAML::EndSeq;
+    e << YAML::EndMap;
+  } else {
+    emit_operations(e, "upgrade", rev.upgrade);
+    emit_operations(e, "downgrade", rev.downgrade);
   }
   e << YAML::EndMap;
   return std::string("# A retort revision: edit it freely; what it says is what `db upgrade` runs.\n") + e.c_str() + "\n";
@@ -413,7 +481,7 @@ std::string revision_file_name(const Revision& rev) {
 
 // ---- the graph ------------------------------------------------------------------------------
 
-RevisionGraph RevisionGraph::load(const std::filesystem::path& versions) {
+RevisionGraph RevisionGraph::load(const std::filesystem::path& versions, Layout layout) {
   RevisionGraph g;
   if (!std::filesystem::is_directory(versions))
     throw MigrationError("no versions folder at " + versions.string() + "; run `db init` to create the migrations folder");
@@ -422,7 +490,7 @@ RevisionGraph RevisionGraph::load(const std::filesystem::path& versions) {
     if (entry.path().extension() == ".yaml") files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   for (auto& f : files) {
-    Revision r = read_revision(f);
+    Revision r = read_revision(f, layout);
     if (g.revisions_.count(r.id))
       throw MigrationError(f.string() + ": revision " + r.id + " is also in " + g.revisions_.at(r.id).path.string() +
                            "; give one of them another id");
@@ -494,6 +562,31 @@ std::vector<std::string> RevisionGraph::ancestors(std::string_view id) const {
   };
   walk(get(id).id);
   return out;
+}
+
+std::map<std::string, std::string, std::less<>> RevisionGraph::bind_keys() const {
+  std::map<std::string, std::string, std::less<>> out;
+  for (auto* r : ordered())
+    for (auto& [key, ops] : r->binds) out.try_emplace(key, ops.location);
+  return out;
+}
+
+RevisionGraph RevisionGraph::for_bind(std::string_view bind_key) const {
+  RevisionGraph g;
+  for (auto& [id, r] : revisions_) {
+    Revision copy;
+    copy.id = r.id;
+    copy.down_revisions = r.down_revisions;
+    copy.message = r.message;
+    copy.create_date = r.create_date;
+    copy.path = r.path;
+    if (auto it = r.binds.find(bind_key); it != r.binds.end()) {
+      copy.upgrade = it->second.upgrade;
+      copy.downgrade = it->second.downgrade;
+    }
+    g.revisions_.emplace(id, std::move(copy));
+  }
+  return g;
 }
 
 std::vector<const Revision*> RevisionGraph::ordered() const {

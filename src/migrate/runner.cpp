@@ -43,7 +43,12 @@ std::pair<std::string, std::string> split_range(std::string_view target) {
 }  // namespace
 
 Migrator::Migrator(Engine engine, RevisionGraph graph, RunOptions options)
-    : engine_(std::move(engine)), graph_(std::move(graph)), options_(std::move(options)) {}
+    : engine_(std::move(engine)), graph_(std::move(graph)), options_(std::move(options)) {
+  for (auto* r : graph_.ordered())
+    if (r->layout == Layout::multidb)
+      throw MigrationError("revision " + r->id + " (" + r->path.filename().string() +
+                           ") holds operations per bind: run each bind's database with graph.for_bind(key)");
+}
 
 std::vector<std::string> Migrator::current() {
   auto conn = engine_.connect();

@@ -79,6 +79,31 @@ PostgresSchema::~PostgresSchema() {
   }
 }
 
+bool PostgresDatabase::available() { return !env("RETORT_TEST_POSTGRES_URL").empty(); }
+
+PostgresDatabase::PostgresDatabase() : server_(server_url()) {
+  static std::mt19937_64 random{std::random_device{}()};
+  name_ = "retort_db_" + std::to_string(::getpid()) + "_" + std::to_string(random() % 1000000000);
+  Engine admin(server_);
+  admin.connect().exec_driver_sql("CREATE DATABASE " + name_);
+  // postgresql://user@host:port/DATABASE?query: the same server, this database
+  auto scheme = server_.find("://");
+  auto path = server_.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  auto query = server_.find('?');
+  if (path == std::string::npos || (query != std::string::npos && path > query)) path = query;
+  url_ = (path == std::string::npos ? server_ : server_.substr(0, path)) + "/" + name_ +
+         (query == std::string::npos ? "" : server_.substr(query));
+}
+
+PostgresDatabase::~PostgresDatabase() {
+  try {
+    Engine admin(server_);
+    admin.connect().exec_driver_sql("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "cannot drop the test database " << name_ << ": " << e.what();
+  }
+}
+
 DatabaseTest::DatabaseTest()
     : schema_(on_postgres() ? std::make_unique<PostgresSchema>() : nullptr), engine_(url()) {
   hook_ = engine_.add_statement_hook([this](const StatementEvent& e) { statements_.push_back(qmark_placeholders(e.sql)); });

@@ -49,6 +49,24 @@ class PostgresSchema {
   std::string server_, name_, url_;
 };
 
+/// A database of its own on the PostgreSQL server named by
+/// RETORT_TEST_POSTGRES_URL (CREATE DATABASE), dropped on destruction with
+/// whatever still connects to it: a second database beside the test's.
+class PostgresDatabase {
+ public:
+  PostgresDatabase();
+  ~PostgresDatabase();
+  PostgresDatabase(const PostgresDatabase&) = delete;
+  PostgresDatabase& operator=(const PostgresDatabase&) = delete;
+  const std::string& url() const { return url_; }
+  const std::string& name() const { return name_; }
+  /// Whether RETORT_TEST_POSTGRES_URL names a server to make one on.
+  static bool available();
+
+ private:
+  std::string server_, name_, url_;
+};
+
 class DatabaseTest : public ::testing::Test {
  protected:
   DatabaseTest();

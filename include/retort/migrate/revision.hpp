@@ -14,6 +14,19 @@
 //     - add_column: {table: pet, column: {name: species, type: String(20), nullable: true}}
 //   downgrade:
 //     - drop_column: {table: pet, column: species}
+//
+// In a migrations folder made with `db init --multidb` a revision holds the
+// operations of each database (bind) instead, under `binds`, keyed by bind
+// key; the default database (DATABASE_URL) is written `default`:
+//   binds:
+//     default:
+//       upgrade: []
+//       downgrade: []
+//     auth:
+//       upgrade:
+//         - add_column: {table: account, column: {name: email, type: String(100), nullable: true}}
+//       downgrade:
+//         - drop_column: {table: account, column: email}
 #pragma once
 
 #include <filesystem>
@@ -25,6 +38,22 @@
 
 namespace retort::migrate {
 
+/// The name a --multidb revision file gives the default bind ("").
+inline constexpr const char* kDefaultBindName = "default";
+
+/// One database's part of a --multidb revision.
+struct BindOperations {
+  std::vector<Operation> upgrade;
+  std::vector<Operation> downgrade;
+  std::string location;  ///< file:line:column of its key, for errors naming it
+};
+
+/// How a migrations folder's revisions hold their operations.
+enum class Layout {
+  single,   ///< one database: `upgrade` and `downgrade` at the top
+  multidb,  ///< `db init --multidb`: `binds: {KEY: {upgrade, downgrade}}`
+};
+
 struct Revision {
   std::string id;
   std::vector<std::string> down_revisions;  ///< empty: a base; two or more: a merge
@@ -32,13 +61,19 @@ struct Revision {
   std::string create_date;
   std::vector<Operation> upgrade;
   std::vector<Operation> downgrade;
+  /// Layout::multidb: the operations by bind key ("" the default database);
+  /// a bind a revision does not name has nothing to do in it. `upgrade` and
+  /// `downgrade` above are then empty.
+  Layout layout = Layout::single;
+  std::map<std::string, BindOperations, std::less<>> binds;
   /// Lines written as comments above the upgrade (autogenerate's notes, e.g. a possible rename).
   std::vector<std::string> notes;
   std::filesystem::path path;  ///< the file it was read from
 };
 
-/// Reads one revision file; MigrationError naming the file and line of what is wrong.
-Revision read_revision(const std::filesystem::path& file);
+/// Reads one revision file; MigrationError naming the file and line of what is
+/// wrong, including a file of the other layout than `layout`.
+Revision read_revision(const std::filesystem::path& file, Layout layout = Layout::single);
 /// The YAML text of a revision.
 std::string revision_yaml(const Revision& revision);
 /// A new revision id: 12 hexadecimal digits, as Alembic's.
@@ -52,7 +87,7 @@ class RevisionGraph {
   RevisionGraph() = default;
   /// Reads every *.yaml of `versions`; MigrationError for a malformed file, a
   /// duplicate id, or a down_revision that no file has.
-  static RevisionGraph load(const std::filesystem::path& versions);
+  static RevisionGraph load(const std::filesystem::path& versions, Layout layout = Layout::single);
   /// Adds a revision (checked like a loaded one).
   void add(Revision revision);
 
@@ -69,6 +104,13 @@ class RevisionGraph {
   std::vector<const Revision*> ordered() const;
   /// `id` and every revision below it.
   std::vector<std::string> ancestors(std::string_view id) const;
+
+  /// Layout::multidb: the bind keys the revisions name ("" the default), each
+  /// with where it is first written (file:line:column).
+  std::map<std::string, std::string, std::less<>> bind_keys() const;
+  /// Layout::multidb: the graph one bind's database runs, each revision with
+  /// that bind's operations as its upgrade and downgrade (none where it is not named).
+  RevisionGraph for_bind(std::string_view bind_key) const;
 
   /// What `upgrade target` applies when `current` are the applied heads, in order.
   /// Targets: head, heads, an id or prefix, +N.
