@@ -519,7 +519,8 @@ NodePtr detail::with_param_columns(const NodePtr& stmt, const Params& params) {
     Assignments a;
     // Keys that are not columns fill the WHERE clause's bindparams instead.
     auto& columns = table_data(n->table).columns;
-    for (auto& [name, v] : params) {
+    for (auto& param : params) {
+      const std::string& name = param.first;  // not a structured binding: clang 14 cannot capture one
       bool is_column = std::any_of(columns.begin(), columns.end(), [&](auto& c) { return c.name == name; });
       if (is_column) a.emplace_back(name, bindparam(name));
     }
