@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <random>
 #include <set>
 #include <sstream>
@@ -337,15 +338,19 @@ void emit_operation(YAML::Emitter& e, const Operation& op) {
 }  // namespace
 
 Revision read_revision(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw MigrationError(file.string() + ": cannot read the revision file", ErrorDetails{.location = file.string()});
+  return parse_revision(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()), file);
+}
+
+Revision parse_revision(std::string_view text, const std::filesystem::path& file) {
   Reader r(file);
   YAML::Node root;
   try {
-    root = YAML::LoadFile(file.string());
+    root = YAML::Load(std::string(text));
   } catch (const YAML::ParserException& e) {
     std::string where = file.string() + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
     throw MigrationError(where + ": not valid YAML: " + e.msg, ErrorDetails{.location = where, .code = "bad-revision"});
-  } catch (const YAML::BadFile&) {
-    throw MigrationError(file.string() + ": cannot read the revision file", ErrorDetails{.location = file.string()});
   }
   if (!root.IsMap()) r.fail(root, "a revision file is a mapping with revision, down_revision, message, upgrade and downgrade");
   Revision rev;
