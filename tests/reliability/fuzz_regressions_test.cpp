@@ -5,14 +5,17 @@
 
 #include <string>
 
+#include "retort/core/config.hpp"
 #include "retort/core/dialect.hpp"
 #include "retort/core/engine.hpp"
 #include "retort/core/error.hpp"
 #include "retort/core/schema.hpp"
 #include "retort/core/sql.hpp"
 #include "retort/core/url.hpp"
+#include "retort/migrate/revision.hpp"
 
 namespace r = retort;
+namespace m = retort::migrate;
 
 namespace {
 
@@ -90,6 +93,80 @@ TEST(FuzzSqlCompiler, ComparisonsInsideComparisonsAreParenthesised) {
   EXPECT_EQ(sql(r::select({a - b - id, a - (b - id), a * b + id})), "SELECT t.a - t.b - t.id, t.a - (t.b - t.id), t.a * t.b + t.id FROM t");
   // (1 = 2) < 1 is 0 < 1; written as 1 = 2 < 1 SQLite computed 1 = (2 < 1), false.
   EXPECT_EQ(evaluate((r::Expr(1) == 2) < 1), r::Value(1));
+}
+
+// ---- fuzz_migration_file --------------------------------------------------------------------
+
+/// The MigrationError parse_revision raises for `text`.
+std::string revision_error(const std::string& text) {
+  try {
+    (void)m::parse_revision(text, "versions/x.yaml");
+  } catch (const r::MigrationError& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    return std::string("not a MigrationError: ") + e.what();
+  }
+  return "no error";
+}
+
+void expect_error(const std::string& text, const std::string& fragment) {
+  std::string message = revision_error(text);
+  EXPECT_NE(message.find(fragment), std::string::npos) << message;
+}
+
+// crash_invalid_utf8: yaml-cpp keeps a byte that is not UTF-8 when reading and
+// writes U+FFFD for it, so the file changed when written back.
+TEST(FuzzMigrationFile, TextThatIsNotUtf8IsRefusedWithItsPlace) {
+  expect_error("revision: abc\ndown_revision: null\ncreate_date: 2\xff" "6-12-03\n",
+               "versions/x.yaml:3:15: not UTF-8: byte 0xFF");
+  expect_error("revision: abc\ndown_revision: null\nmessage: \xc3\x28\n", "versions/x.yaml:3:10: not UTF-8: byte 0xC3");
+  expect_error("message: \xed\xa0\x80\n", "x.yaml:1:10: not UTF-8");  // a surrogate
+  EXPECT_EQ(m::parse_revision("revision: abc\ndown_revision: null\nmessage: caf\xc3\xa9 \xf0\x9f\x90\xb6\n", "x.yaml").message,
+            "caf\xc3\xa9 \xf0\x9f\x90\xb6");
+}
+
+// crash_down_revision_map: a down_revision that is a mapping threw yaml-cpp's
+// "bad conversion", which names no file.
+TEST(FuzzMigrationFile, ADownRevisionThatIsNoIdIsAMigrationError) {
+  expect_error("revision: abc\ndown_revision:\n  - aaa\n  - {b: c}\n", "versions/x.yaml:4:5: each down_revision of a merge must be a revision id");
+  expect_error("revision: abc\ndown_revision: {b: c}\n", "versions/x.yaml:2:16: down_revision must be a revision id");
+}
+
+// crash_down_revision_carriage_returns: a down_revision of '\r' characters was
+// written as a plain scalar and read back shorter. Ids are now checked as the
+// revision's own id is; any other text is written double-quoted.
+TEST(FuzzMigrationFile, DownRevisionsAreIdsAndControlCharactersSurviveWriting) {
+  expect_error("revision: abc\ndown_revision: \"\\r\\r\"\n", "down_revision '\r\r' may hold only lower-case letters, digits and '_'");
+  expect_error("revision: abc\ndown_revision: [aaa, B]\n", "down_revision 'B' may hold only");
+  m::Revision rev;
+  rev.id = "abc";
+  rev.message = "line\r\nbreak\r\t\x01 end ";
+  rev.create_date = "\r";
+  rev.upgrade = {m::Execute{"UPDATE t SET a = 1\r\n", ""}};
+  auto back = m::parse_revision(m::revision_yaml(rev), "x.yaml");
+  EXPECT_EQ(back.message, rev.message);
+  EXPECT_EQ(back.create_date, rev.create_date);
+  EXPECT_EQ(m::revision_yaml(back), m::revision_yaml(rev));
+}
+
+// crash_checks_not_a_list: `checks:` holding a mapping was iterated as a list;
+// yaml-cpp threw "invalid node" from the error path itself.
+TEST(FuzzMigrationFile, ConstraintListsThatAreNoListsAreMigrationErrors) {
+  std::string head = "revision: abc\ndown_revision: null\nupgrade:\n  - create_table:\n      name: pet\n"
+                     "      columns: [{name: id, type: Integer()}]\n";
+  expect_error(head + "      checks: {a: b}\n", "versions/x.yaml:7:15: 'checks' of create_table must be a list");
+  expect_error(head + "      unique: text\n", "'unique' of create_table must be a list");
+  expect_error(head + "      foreign_keys: {a: b}\n", "'foreign_keys' of create_table must be a list");
+  EXPECT_EQ(revision_error(head + "      checks:\n"), "no error");  // empty: none
+}
+
+// Operation names and server defaults that are not text.
+TEST(FuzzMigrationFile, NonTextNamesAndDefaultsAreMigrationErrors) {
+  std::string head = "revision: abc\ndown_revision: null\nupgrade:\n";
+  expect_error(head + "  - {[a]: {name: t}}\n", "an operation's name must be a text");
+  expect_error(head + "  - add_column: {table: t, column: {name: c, type: Integer(), server_default: [1]}}\n",
+               "'server_default' must be SQL text");
+  expect_error(head + "  - alter_column: {table: t, column: c, server_default: {a: 1}}\n", "'server_default' must be SQL text");
 }
 
 }  // namespace
