@@ -192,12 +192,17 @@ class Reader {
   std::filesystem::path file_;
 };
 
-/// The offset of the first byte of `text` that does not start a well-formed
-/// UTF-8 sequence (overlong forms and surrogates included), or npos.
-std::size_t invalid_utf8_at(std::string_view text) {
+/// The offset of the first byte of `text` that a YAML file may not hold, or
+/// npos: one that does not start a well-formed UTF-8 sequence (overlong forms
+/// and surrogates included), or a C0 control character other than tab, line
+/// feed and carriage return (not YAML's c-printable; inside double quotes they
+/// are written as escapes such as "\x01"). DEL is let through: yaml-cpp reads
+/// it, and writes it unescaped.
+std::size_t unreadable_at(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return i;
       ++i;
       continue;
     }
@@ -396,17 +401,24 @@ Revision read_revision(const std::filesystem::path& file) {
 
 Revision parse_revision(std::string_view text, const std::filesystem::path& file) {
   Reader r(file);
-  // yaml-cpp keeps invalid bytes when reading but writes U+FFFD for them: a
-  // file that is not UTF-8 (YAML's encoding) would change when written back.
-  if (auto bad = invalid_utf8_at(text); bad != std::string_view::npos) {
+  // yaml-cpp keeps invalid bytes when reading but writes U+FFFD for them, and
+  // reads a NUL byte together with the next one as a different byte: a file
+  // that is not UTF-8 or holds raw control characters would change when
+  // written back, so it is refused before yaml-cpp sees it.
+  if (auto bad = unreadable_at(text); bad != std::string_view::npos) {
     std::size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
     line_start = line_start == std::string_view::npos || bad == 0 ? 0 : line_start + 1;
     std::string where = file.string() + ":" + std::to_string(1 + std::count(text.begin(), text.begin() + bad, '\n')) +
                         ":" + std::to_string(bad - line_start + 1);
+    auto c = static_cast<unsigned char>(text[bad]);
     char byte[8];
-    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[bad]));
-    throw MigrationError(where + ": not UTF-8: byte " + byte + " does not start a UTF-8 character; save the file as UTF-8",
-                         ErrorDetails{.location = where, .code = "bad-revision"});
+    std::snprintf(byte, sizeof byte, "0x%02X", c);
+    std::string what = c < 0x80 ? std::string("control character ") + byte +
+                                      " is not allowed in YAML; inside double quotes write it as an escape, e.g. \"\\x" +
+                                      (byte + 2) + "\""
+                                : std::string("not UTF-8: byte ") + byte +
+                                      " does not start a UTF-8 character; save the file as UTF-8";
+    throw MigrationError(where + ": " + what, ErrorDetails{.location = where, .code = "bad-revision"});
   }
   YAML::Node root;
   try {

@@ -125,6 +125,19 @@ TEST(FuzzMigrationFile, TextThatIsNotUtf8IsRefusedWithItsPlace) {
             "caf\xc3\xa9 \xf0\x9f\x90\xb6");
 }
 
+// crash_nul_byte: yaml-cpp read a raw NUL byte and the byte after it as one
+// other byte (0x00 '_' became 0xA0), which is not UTF-8 when written back.
+// Raw control characters are not YAML (c-printable); their escapes are.
+TEST(FuzzMigrationFile, RawControlCharactersAreRefusedAndTheirEscapesRoundTrip) {
+  expect_error(std::string("revision: abc\ndown_revision: null\ncreate_date: 2027\0_x\n", 55),
+               "versions/x.yaml:3:18: control character 0x00 is not allowed in YAML; inside double quotes write it as an escape, e.g. \"\\x00\"");
+  expect_error("revision: abc\ndown_revision: null\nmessage: a\x01" "b\n", "versions/x.yaml:3:11: control character 0x01");
+  auto rev = m::parse_revision("revision: abc\ndown_revision: null\nmessage: \"a\\x00_b\\x01\\x7f\"\n", "x.yaml");
+  EXPECT_EQ(rev.message, std::string("a\0_b\x01\x7f", 6));
+  auto back = m::parse_revision(m::revision_yaml(rev), "x.yaml");
+  EXPECT_EQ(back.message, rev.message);
+}
+
 // crash_down_revision_map: a down_revision that is a mapping threw yaml-cpp's
 // "bad conversion", which names no file.
 TEST(FuzzMigrationFile, ADownRevisionThatIsNoIdIsAMigrationError) {
