@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage="usage: scripts/fuzz.sh [--seconds N] [target...]   (targets: url dotenv migration_file sql_compiler; default: all, 60 s each)"
+usage="usage: scripts/fuzz.sh [--seconds N] [target...]   (targets: url dotenv migration_file sql_type sql_compiler; default: all, 60 s each)"
 seconds=60
 targets=()
 while (($#)); do
@@ -35,7 +35,7 @@ done
 # small enough that each execution stays fast.
 max_len() {
   case "$1" in
-    url) echo 1024 ;;
+    url|sql_type) echo 1024 ;;
     dotenv) echo 4096 ;;
     migration_file) echo 8192 ;;
     *) echo 1024 ;;
