@@ -11,6 +11,7 @@
 #include "retort/core/error.hpp"
 #include "retort/core/schema.hpp"
 #include "retort/core/sql.hpp"
+#include "retort/core/types.hpp"
 #include "retort/core/url.hpp"
 #include "retort/migrate/revision.hpp"
 
@@ -93,6 +94,44 @@ TEST(FuzzSqlCompiler, ComparisonsInsideComparisonsAreParenthesised) {
   EXPECT_EQ(sql(r::select({a - b - id, a - (b - id), a * b + id})), "SELECT t.a - t.b - t.id, t.a - (t.b - t.id), t.a * t.b + t.id FROM t");
   // (1 = 2) < 1 is 0 < 1; written as 1 = 2 < 1 SQLite computed 1 = (2 < 1), false.
   EXPECT_EQ(evaluate((r::Expr(1) == 2) < 1), r::Value(1));
+}
+
+// ---- fuzz_sql_type (and fuzz_migration_file) ----------------------------------------------
+
+// crash_sqlite_length_out_of_range (fuzz_sql_type), crash_type_length_out_of_range
+// (fuzz_migration_file): a type argument beyond int went to std::stoi, whose
+// std::out_of_range escaped from reading a migration file and from reflecting
+// a SQLite table (SQLite keeps any declared type text).
+TEST(FuzzSqlType, TypeArgumentsBeyondIntAreNoStdExceptions) {
+  try {
+    (void)r::SqlType::from_description("String(99999999999)");
+    FAIL() << "no error";
+  } catch (const r::ArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("99999999999 is too large (at most 2147483647)"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(r::SqlType::from_description("Numeric(12, 2)").describe(), "Numeric(12, 2)");
+  auto sqlite = r::dialect_for("sqlite").parse_type("VARCHAR(99999999999)");
+  EXPECT_EQ(sqlite.kind, r::TypeKind::string);
+  EXPECT_FALSE(sqlite.length.has_value());
+  EXPECT_EQ(r::dialect_for("sqlite").parse_type("NUMERIC( 12 , 2 )").describe(), "Numeric(12, 2)");
+  EXPECT_EQ(r::dialect_for("postgresql").parse_type("numeric(99999999999,2)").describe(), "Numeric(0, 2)");
+  EXPECT_EQ(r::dialect_for("postgresql").parse_type("character varying(50)").describe(), "String(50)");
+
+  r::Engine engine("sqlite://");
+  auto conn = engine.connect();
+  conn.exec_driver_sql("CREATE TABLE huge (id INTEGER PRIMARY KEY, name VARCHAR(99999999999))");
+  auto reflected = r::reflect(conn);
+  ASSERT_EQ(reflected.tables().size(), 1u);
+  EXPECT_EQ(reflected.tables()[0].column("name").type.describe(), "String()");
+
+  std::string file = "revision: abc\ndown_revision: null\nupgrade:\n  - add_column: {table: t, column: {name: c, type: \"Numeric(1000000000000, 2)\"}}\n";
+  try {
+    (void)m::parse_revision(file, "versions/x.yaml");
+    FAIL() << "no error";
+  } catch (const r::MigrationError& e) {
+    EXPECT_NE(std::string(e.what()).find("versions/x.yaml:4:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("1000000000000 is too large"), std::string::npos) << e.what();
+  }
 }
 
 // ---- fuzz_migration_file --------------------------------------------------------------------
