@@ -5,7 +5,6 @@
 
 #include <string>
 
-#include "retort/core/config.hpp"
 #include "retort/core/dialect.hpp"
 #include "retort/core/engine.hpp"
 #include "retort/core/error.hpp"
