@@ -6,11 +6,12 @@ set -euo pipefail
 # The one list of what the project needs: the toolchain, the libraries,
 # postgresql (the server the tests start), chromium (the headless browser
 # the example app's page is tested in), python3 and curl (the scripts'
-# free-port and health checks), and what bench/run.sh compares retort with:
+# free-port and health checks), what bench/run.sh compares retort with:
 # Debian's SQLAlchemy 1.4 with its C extensions, valgrind (--callgrind) and
-# GNU time (peak memory).
+# GNU time (peak memory), and clang 14 with its runtime libraries (libFuzzer
+# and the sanitizers) for the fuzz preset (scripts/fuzz.sh).
 PACKAGES=(
-  build-essential g++ cmake ninja-build pkg-config git ca-certificates
+  build-essential g++ cmake ninja-build pkg-config git ca-certificates clang libclang-rt-14-dev
   libsqlite3-dev sqlite3 libpq-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libfmt-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev libbenchmark-dev
   postgresql chromium python3 curl

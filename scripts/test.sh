@@ -1,20 +1,33 @@
 #!/usr/bin/env bash
 # Builds and tests retort: the release preset (optimised, -Werror), its core and
 # ORM tests again under valgrind, and the asan preset (AddressSanitizer +
-# UBSan). `--preset NAME` runs only that one. The
+# UBSan), then fuzzes each fuzz target for 60 s (scripts/fuzz.sh;
+# RETORT_FUZZ_SECONDS changes it). `--preset NAME` runs only that preset,
+# `--preset fuzz` only the fuzzing, `--no-fuzz` skips it. The
 # tests run beside a throwaway PostgreSQL server (scripts/with-postgres.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 original_args=("$@")
 presets=(release asan)
+fuzz=1
+set_preset() {
+  if [[ "$1" == fuzz ]]; then
+    presets=()
+    fuzz=1
+  else
+    presets=("$1")
+    fuzz=0
+  fi
+}
 while (($#)); do
   case "$1" in
     --preset)
       [[ $# -ge 2 ]] || { echo "test.sh: --preset needs a name" >&2; exit 2; }
-      presets=("$2"); shift 2 ;;
-    --preset=*) presets=("${1#--preset=}"); shift ;;
-    -h|--help) echo "usage: scripts/test.sh [--preset release|asan|dev]"; exit 0 ;;
+      set_preset "$2"; shift 2 ;;
+    --preset=*) set_preset "${1#--preset=}"; shift ;;
+    --no-fuzz) fuzz=0; shift ;;
+    -h|--help) echo "usage: scripts/test.sh [--preset release|asan|dev|fuzz] [--no-fuzz]"; exit 0 ;;
     *) echo "test.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -31,8 +44,8 @@ timed() {
 
 bash scripts/setup.sh  # via bash: works even if the exec bit was lost
 
-# Once, around everything: the PostgreSQL tests need a server.
-if [[ -z "${RETORT_TEST_POSTGRES_URL:-}" ]]; then
+# Once, around everything: the PostgreSQL tests need a server (fuzzing does not).
+if ((${#presets[@]})) && [[ -z "${RETORT_TEST_POSTGRES_URL:-}" ]]; then
   exec bash scripts/with-postgres.sh bash scripts/test.sh "${original_args[@]}"
 fi
 
@@ -58,4 +71,8 @@ for p in "${presets[@]}"; do
   timed "ctest $p (replica)" bash scripts/with-postgres.sh --replica ctest --preset "$p" --output-on-failure -L replica
   if [[ $p == release ]]; then timed "valgrind (core, orm)" valgrind_tests; fi
 done
+if ((fuzz)); then
+  timed "fuzz" bash scripts/fuzz.sh --seconds "${RETORT_FUZZ_SECONDS:-60}"
+  presets+=(fuzz)
+fi
 echo "==> all presets passed: ${presets[*]}"

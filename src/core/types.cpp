@@ -1,6 +1,9 @@
 // SqlType comparison and description, shared by every dialect.
 #include "retort/core/types.hpp"
 
+#include <charconv>
+#include <limits>
+
 #include "retort/core/error.hpp"
 
 namespace retort {
@@ -67,9 +70,15 @@ SqlType SqlType::from_description(std::string_view text) {
       part.erase(0, part.find_first_not_of(' '));
       part.erase(part.find_last_not_of(' ') + 1);
       if (!part.empty()) {
-        if (part.find_first_not_of("0123456789") != std::string::npos)
+        int value = 0;
+        auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), value);
+        if (part.find_first_not_of("0123456789") != std::string::npos || end != part.data() + part.size())
           throw ArgumentError("type '" + t + "': '" + part + "' is not a number");
-        out.push_back(std::stoi(part));
+        // std::stoi threw std::out_of_range here, which is no retort error.
+        if (error == std::errc::result_out_of_range)
+          throw ArgumentError("type '" + t + "': " + part + " is too large (at most " +
+                              std::to_string(std::numeric_limits<int>::max()) + ")");
+        out.push_back(value);
       }
       if (comma == std::string::npos) break;
       pos = comma + 1;

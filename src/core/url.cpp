@@ -306,7 +306,9 @@ std::string Url::render(bool hide_password) const {
     if (password) out += ":" + (hide_password ? std::string("***") : encode(*password, "!$&'()*+,;="));
     out += "@";
   }
-  if (host.find(':') != std::string::npos) {
+  // Only a bracketed host may hold more than unreserved characters: an IPv6
+  // address (':') or, without any ':', one with a zone ('%') such as "[e2%eth0]".
+  if (!std::all_of(host.begin(), host.end(), is_unreserved)) {
     out += "[" + host + "]";
   } else {
     out += host;

@@ -4,8 +4,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <random>
 #include <set>
 #include <sstream>
@@ -76,6 +78,19 @@ class Reader {
     }
     return out;
   }
+  /// The optional list `map[key]`: a null node when absent or null (iterating it
+  /// visits nothing); a mapping or a text there is an error, not an empty list.
+  YAML::Node list(const YAML::Node& map, const char* key, const char* what) const {
+    auto n = map[key];
+    if (!n || n.IsNull()) return YAML::Node();
+    if (!n.IsSequence()) fail(n, std::string("'") + key + "' of " + what + " must be a list");
+    return n;
+  }
+  /// A scalar holding SQL (a server default); `key` names it in the error.
+  std::string sql_text(const YAML::Node& n, const char* key) const {
+    if (!n.IsScalar()) fail(n, std::string("'") + key + "' must be SQL text, e.g. \"'dog'\" or now()");
+    return n.as<std::string>();
+  }
   SqlType type(const YAML::Node& map, const char* what) const {
     auto t = text(map, "type", what);
     try {
@@ -90,7 +105,7 @@ class Reader {
     c.name = text(n, "name", "a column");
     c.type = type(n, "a column");
     c.nullable = flag(n, "nullable", true);
-    if (auto d = n["server_default"]; d && !d.IsNull()) c.server_default = d.as<std::string>();
+    if (auto d = n["server_default"]; d && !d.IsNull()) c.server_default = sql_text(d, "server_default");
     if (auto a = n["autoincrement"]) c.autoincrement = flag(n, "autoincrement", false);
     return c;
   }
@@ -117,6 +132,7 @@ class Reader {
     auto it = item.begin();
     YAML::Node key = it->first;  // copies: the iterator yields temporaries
     YAML::Node n = it->second;
+    if (!key.IsScalar()) fail(key, "an operation's name must be a text such as create_table or add_column");
     std::string kind = key.as<std::string>();
     if (kind == "create_table") {
       TableDef t;
@@ -128,9 +144,9 @@ class Reader {
         t.primary_key.name = text(pk, "name", "a primary key");
         t.primary_key.columns = names(pk, "columns", "a primary key");
       }
-      for (auto f : n["foreign_keys"]) t.foreign_keys.push_back(foreign_key(f));
-      for (auto u : n["unique"]) t.uniques.push_back(unique(u));
-      for (auto c : n["checks"]) t.checks.push_back(check(c));
+      for (auto f : list(n, "foreign_keys", "create_table")) t.foreign_keys.push_back(foreign_key(f));
+      for (auto u : list(n, "unique", "create_table")) t.uniques.push_back(unique(u));
+      for (auto c : list(n, "checks", "create_table")) t.checks.push_back(check(c));
       return CreateTable{std::move(t)};
     }
     if (kind == "drop_table") return DropTable{text(n, "name", "drop_table")};
@@ -141,7 +157,7 @@ class Reader {
       AlterColumn a{text(n, "table", "alter_column"), text(n, "column", "alter_column"), {}, {}, {}, {}};
       if (n["type"]) a.type = type(n, "alter_column");
       if (n["nullable"]) a.nullable = flag(n, "nullable", true);
-      if (auto d = n["server_default"]) a.server_default = d.IsNull() ? std::optional<std::string>() : d.as<std::string>();
+      if (auto d = n["server_default"]) a.server_default = d.IsNull() ? std::optional<std::string>() : sql_text(d, "server_default");
       if (n["new_name"]) a.new_name = text(n, "new_name", "alter_column");
       if (!a.type && !a.nullable && !a.server_default && !a.new_name)
         fail(n, "alter_column changes nothing: give type, nullable, server_default or new_name");
@@ -222,48 +238,89 @@ class Reader {
   std::filesystem::path file_;
 };
 
+/// The offset of the first byte of `text` that a YAML file may not hold, or
+/// npos: one that does not start a well-formed UTF-8 sequence (overlong forms
+/// and surrogates included), or a C0 control character other than tab, line
+/// feed and carriage return (not YAML's c-printable; inside double quotes they
+/// are written as escapes such as "\x01"). DEL is let through: yaml-cpp reads
+/// it, and writes it unescaped.
+std::size_t unreadable_at(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return i;
+      ++i;
+      continue;
+    }
+    std::size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (n == 0 || i + n > text.size()) return i;
+    auto c1 = static_cast<unsigned char>(text[i + 1]);
+    // The second byte's range depends on the first (no overlong forms, surrogates or > U+10FFFF).
+    unsigned char low = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+    unsigned char high = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    if (c1 < low || c1 > high) return i;
+    for (std::size_t k = 2; k < n; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return i;
+    }
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
 // ---- writing --------------------------------------------------------------------------------
+
+/// A text value. yaml-cpp writes text holding control characters (a '\r',
+/// say) as a plain scalar, which reads back changed: such text is written
+/// double-quoted, where they are escapes.
+struct Text {
+  const std::string& s;
+};
+YAML::Emitter& operator<<(YAML::Emitter& e, Text t) {
+  bool control = std::any_of(t.s.begin(), t.s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  if (control) e << YAML::DoubleQuoted;
+  return e << t.s;
+}
 
 void emit_names(YAML::Emitter& e, const std::vector<std::string>& names) {
   e << YAML::Flow << YAML::BeginSeq;
-  for (auto& n : names) e << n;
+  for (auto& n : names) e << Text{n};
   e << YAML::EndSeq;
 }
 
 void emit_column(YAML::Emitter& e, const ColumnSpec& c) {
-  e << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << c.name << YAML::Key << "type" << YAML::Value
-    << c.type.describe() << YAML::Key << "nullable" << YAML::Value << c.is_nullable();
-  if (c.server_default) e << YAML::Key << "server_default" << YAML::Value << *c.server_default;
+  e << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << Text{c.name} << YAML::Key << "type" << YAML::Value
+    << Text{c.type.describe()} << YAML::Key << "nullable" << YAML::Value << c.is_nullable();
+  if (c.server_default) e << YAML::Key << "server_default" << YAML::Value << Text{*c.server_default};
   if (c.autoincrement) e << YAML::Key << "autoincrement" << YAML::Value << *c.autoincrement;
   e << YAML::EndMap;
 }
 
 void emit_fk(YAML::Emitter& e, const ForeignKeyConstraint& f) {
-  e << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << f.name << YAML::Key << "columns"
+  e << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << Text{f.name} << YAML::Key << "columns"
     << YAML::Value;
   emit_names(e, f.columns);
-  e << YAML::Key << "referred_table" << YAML::Value << f.referred_table << YAML::Key << "referred_columns" << YAML::Value;
+  e << YAML::Key << "referred_table" << YAML::Value << Text{f.referred_table} << YAML::Key << "referred_columns" << YAML::Value;
   emit_names(e, f.referred_columns);
-  if (!f.ondelete.empty()) e << YAML::Key << "ondelete" << YAML::Value << f.ondelete;
-  if (!f.onupdate.empty()) e << YAML::Key << "onupdate" << YAML::Value << f.onupdate;
+  if (!f.ondelete.empty()) e << YAML::Key << "ondelete" << YAML::Value << Text{f.ondelete};
+  if (!f.onupdate.empty()) e << YAML::Key << "onupdate" << YAML::Value << Text{f.onupdate};
   e << YAML::EndMap;
 }
 
 void emit_named_columns(YAML::Emitter& e, const std::string& name, const std::vector<std::string>& columns) {
-  e << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << name << YAML::Key << "columns" << YAML::Value;
+  e << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << Text{name} << YAML::Key << "columns" << YAML::Value;
   emit_names(e, columns);
   e << YAML::EndMap;
 }
 
 void emit_check(YAML::Emitter& e, const CheckConstraint& c) {
-  e << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << c.name << YAML::Key << "sql" << YAML::Value
-    << c.sql << YAML::EndMap;
+  e << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << Text{c.name} << YAML::Key << "sql" << YAML::Value
+    << Text{c.sql} << YAML::EndMap;
 }
 
 void emit_operation(YAML::Emitter& e, const Operation& op) {
   e << YAML::BeginMap;
   auto flat = [&](const char* kind) { e << YAML::Key << kind << YAML::Value << YAML::Flow << YAML::BeginMap; };
-  auto kv = [&](const char* k, const std::string& v) { e << YAML::Key << k << YAML::Value << v; };
+  auto kv = [&](const char* k, const std::string& v) { e << YAML::Key << k << YAML::Value << Text{v}; };
   std::visit(
       overloaded{
           [&](const CreateTable& o) {
@@ -325,7 +382,7 @@ void emit_operation(YAML::Emitter& e, const Operation& op) {
             if (o.nullable) e << YAML::Key << "nullable" << YAML::Value << *o.nullable;
             if (o.server_default) {
               e << YAML::Key << "server_default" << YAML::Value;
-              if (*o.server_default) e << **o.server_default;
+              if (*o.server_default) e << Text{**o.server_default};
               else e << YAML::Null;
             }
             if (o.new_name) kv("new_name", *o.new_name);
@@ -394,27 +451,58 @@ void emit_operations(YAML::Emitter& e, const char* key, const std::vector<Operat
 }  // namespace
 
 Revision read_revision(const std::filesystem::path& file, Layout layout) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw MigrationError(file.string() + ": cannot read the revision file", ErrorDetails{.location = file.string()});
+  return parse_revision(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()), file, layout);
+}
+
+Revision parse_revision(std::string_view text, const std::filesystem::path& file, Layout layout) {
   Reader r(file);
+  // yaml-cpp keeps invalid bytes when reading but writes U+FFFD for them, and
+  // reads a NUL byte together with the next one as a different byte: a file
+  // that is not UTF-8 or holds raw control characters would change when
+  // written back, so it is refused before yaml-cpp sees it.
+  if (auto bad = unreadable_at(text); bad != std::string_view::npos) {
+    std::size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+    line_start = line_start == std::string_view::npos || bad == 0 ? 0 : line_start + 1;
+    std::string where = file.string() + ":" + std::to_string(1 + std::count(text.begin(), text.begin() + bad, '\n')) +
+                        ":" + std::to_string(bad - line_start + 1);
+    auto c = static_cast<unsigned char>(text[bad]);
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", c);
+    std::string what = c < 0x80 ? std::string("control character ") + byte +
+                                      " is not allowed in YAML; inside double quotes write it as an escape, e.g. \"\\x" +
+                                      (byte + 2) + "\""
+                                : std::string("not UTF-8: byte ") + byte +
+                                      " does not start a UTF-8 character; save the file as UTF-8";
+    throw MigrationError(where + ": " + what, ErrorDetails{.location = where, .code = "bad-revision"});
+  }
   YAML::Node root;
   try {
-    root = YAML::LoadFile(file.string());
+    root = YAML::Load(std::string(text));
   } catch (const YAML::ParserException& e) {
     std::string where = file.string() + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
     throw MigrationError(where + ": not valid YAML: " + e.msg, ErrorDetails{.location = where, .code = "bad-revision"});
-  } catch (const YAML::BadFile&) {
-    throw MigrationError(file.string() + ": cannot read the revision file", ErrorDetails{.location = file.string()});
   }
   if (!root.IsMap()) r.fail(root, "a revision file is a mapping with revision, down_revision, message, upgrade and downgrade");
   Revision rev;
   rev.path = file;
-  rev.id = r.text(root, "revision", "a revision file");
-  if (rev.id.empty() || rev.id.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
-    r.fail(root["revision"], "revision id '" + rev.id + "' may hold only lower-case letters, digits and '_'");
+  // Ids name files and are compared as text: lower-case letters, digits and '_' only.
+  auto id = [&](const YAML::Node& n, const std::string& value, const char* what) {
+    if (value.empty() || value.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
+      r.fail(n, std::string(what) + " '" + value + "' may hold only lower-case letters, digits and '_'");
+    return value;
+  };
+  rev.id = id(root["revision"], r.text(root, "revision", "a revision file"), "revision id");
   auto down = r.need(root, "down_revision", "a revision file (null for the first revision)");
   if (down.IsSequence()) {
-    for (auto d : down) rev.down_revisions.push_back(d.as<std::string>());
+    for (auto d : down) {
+      if (!d.IsScalar()) r.fail(d, "each down_revision of a merge must be a revision id");
+      rev.down_revisions.push_back(id(d, d.as<std::string>(), "down_revision"));
+    }
   } else if (!down.IsNull()) {
-    rev.down_revisions.push_back(down.as<std::string>());
+    if (!down.IsScalar()) r.fail(down, "down_revision must be a revision id, a list of them (a merge) or null (the first revision)");
+    rev.down_revisions.push_back(id(down, down.as<std::string>(), "down_revision"));
   }
   rev.message = r.text_or(root, "message", "");
   rev.create_date = r.text_or(root, "create_date", "");
@@ -435,18 +523,18 @@ std::string revision_yaml(const Revision& rev) {
   YAML::Emitter e;
   e.SetNullFormat(YAML::LowerNull);
   e << YAML::BeginMap;
-  e << YAML::Key << "revision" << YAML::Value << rev.id;
+  e << YAML::Key << "revision" << YAML::Value << Text{rev.id};
   e << YAML::Key << "down_revision" << YAML::Value;
   if (rev.down_revisions.empty()) e << YAML::Null;
-  else if (rev.down_revisions.size() == 1) e << rev.down_revisions.front();
+  else if (rev.down_revisions.size() == 1) e << Text{rev.down_revisions.front()};
   else emit_names(e, rev.down_revisions);
-  e << YAML::Key << "message" << YAML::Value << rev.message;
-  e << YAML::Key << "create_date" << YAML::Value << rev.create_date;
+  e << YAML::Key << "message" << YAML::Value << Text{rev.message};
+  e << YAML::Key << "create_date" << YAML::Value << Text{rev.create_date};
   for (auto& note : rev.notes) e << YAML::Newline << YAML::Comment(note);
   if (rev.layout == Layout::multidb) {
     e << YAML::Key << "binds" << YAML::Value << YAML::BeginMap;
     for (auto& [key, ops] : rev.binds) {  // "" (default) first
-      e << YAML::Key << (key.empty() ? std::string(kDefaultBindName) : key) << YAML::Value << YAML::BeginMap;
+      e << YAML::Key << Text{key.empty() ? std::string(kDefaultBindName) : key} << YAML::Value << YAML::BeginMap;
       emit_operations(e, "upgrade", ops.upgrade);
       emit_operations(e, "downgrade", ops.downgrade);
       e << YAML::EndMap;

@@ -136,7 +136,6 @@ std::vector<std::pair<std::size_t, bool>> parse_order_by(const RelationshipInfo&
 
 class Configurator {
  public:
-  explicit Configurator(ClassInfo& owner) : owner_(owner) {}
 
   /// The join of a declared relationship, from the foreign keys.
   void resolve(RelationshipInfo& rel, const RelationshipSpec& spec) {
@@ -274,9 +273,6 @@ class Configurator {
                          (rel.direction == Direction::many_to_one ? "many-to-one" : "many-to-many"));
     rel.order_by = parse_order_by(rel, opts.order_by);
   }
-
- private:
-  ClassInfo& owner_;
 };
 
 bool has_property(const ClassInfo& cls, std::string_view name) {
@@ -401,8 +397,8 @@ void configure_relationships(const std::vector<ClassInfo*>& classes) {
         for (auto& d : declared)
           if (d->name == spec->name)
             throw MappingError("model " + cls->type_name + " declares relationship '" + spec->name + "' twice");
-        Configurator(*cls).resolve(*rel, *spec);
-        Configurator(*cls).apply_options(*rel, spec->options);
+        Configurator().resolve(*rel, *spec);
+        Configurator().apply_options(*rel, spec->options);
         if (!spec->backref.empty() && !spec->back_populates.empty())
           throw MappingError("relationship " + rel->qualified() + ": give either backref(\"" + spec->backref +
                              "\") or back_populates(\"" + spec->back_populates + "\"), not both");
@@ -448,7 +444,7 @@ void configure_relationships(const std::vector<ClassInfo*>& classes) {
                         (back->direction == Direction::one_to_many && spec->backref_options.uselist);
         back->make_state = spec->make_backref_state;
         back->slot = target->backref_slots++;
-        Configurator(*target).apply_options(*back, spec->backref_options);
+        Configurator().apply_options(*back, spec->backref_options);
         back->partner = rel;
         rel->partner = back.get();
         rel->drives_flush = rel->direction != Direction::one_to_many;

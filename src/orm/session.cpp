@@ -280,19 +280,18 @@ SessionImpl::SessionImpl(Engine e, SessionOptions o) : options(std::move(o)) {
 
 BindState& SessionImpl::bind_of(const ClassInfo* cls) {
   if (!cls || cls->bind_key.empty()) return binds.front();
-  for (auto& b : binds)
-    if (b.key == cls->bind_key) return b;
-  std::string upper;
-  for (char ch : cls->bind_key) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  throw ArgumentError("model " + cls->type_name + " has bind key '" + cls->bind_key +
-                      "', and this session has no engine for it: pass SessionOptions{.binds = {{\"" + cls->bind_key +
-                      "\", engine}}}, or configure DATABASE_URL_" + upper + " (SQLALCHEMY_BINDS) for Database");
+  return bind_named(cls->bind_key, cls);
 }
 
-bool SessionImpl::on_replica(const Connection& c) const {
+BindState& SessionImpl::bind_named(std::string_view key, const ClassInfo* for_model) {
   for (auto& b : binds)
-    if (b.replica && &*b.replica == &c) return true;
-  return false;
+    if (b.key == key) return b;
+  std::string upper;
+  for (char ch : key) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  std::string who = for_model ? "model " + for_model->type_name + " has bind key '" + std::string(key) + "', and "
+                              : "bind key '" + std::string(key) + "': ";
+  throw ArgumentError(who + "this session has no engine for it: pass SessionOptions{.binds = {{\"" + std::string(key) +
+                      "\", engine}}}, or configure DATABASE_URL_" + upper + " (SQLALCHEMY_BINDS) for Database");
 }
 
 void SessionImpl::drop_replica(BindState& b) noexcept {
@@ -305,9 +304,8 @@ bool SessionImpl::wrote() const {
   return std::any_of(binds.begin(), binds.end(), [](const BindState& b) { return b.wrote; });
 }
 
-Connection& SessionImpl::connection(bool write, const ClassInfo* cls) {
+Connection& SessionImpl::connection(bool write, BindState& b) {
   check_usable();
-  BindState& b = bind_of(cls);
   if (!write && !b.wrote && !b.primary_reads && b.engine.has_replicas()) {
     if (b.replica && b.replica->invalidated()) drop_replica(b);
     if (!b.replica && !b.primary_reads) {
@@ -1165,6 +1163,12 @@ Connection& Session::connection() {
   return c;
 }
 Engine& Session::engine() { return impl_->binds.front().engine; }
+
+Result Session::execute(const Select& stmt, const Params& params, std::string_view bind_key) {
+  auto& s = *impl_;
+  s.autoflush();
+  return s.read(s.bind_named(bind_key), [&](Connection& c) { return c.execute(stmt, params); });
+}
 std::size_t Session::size() const { return impl_->identity_size; }
 
 }  // namespace retort

@@ -68,26 +68,32 @@ class SessionImpl {
   /// The bind `cls` lives in (the default for null); ArgumentError when the
   /// session has no engine for its bind key.
   BindState& bind_of(const ClassInfo* cls);
-  /// The connection for `cls`'s statements; begins the transaction when `write`
+  /// The bind of this key ("" the default); ArgumentError naming the key when there is none.
+  BindState& bind_named(std::string_view key, const ClassInfo* for_model = nullptr);
+  /// The connection for a bind's statements; begins the transaction when `write`
   /// (or always, where the dialect does not defer BEGIN to the first write).
   /// A read outside a transaction that wrote goes to a read replica when the
   /// engine has one that has replayed this session's last commit.
-  Connection& connection(bool write, const ClassInfo* cls = nullptr);
-  /// Runs `read(connection)` for a statement that only reads `cls`'s tables; when
+  Connection& connection(bool write, BindState& b);
+  Connection& connection(bool write, const ClassInfo* cls = nullptr) { return connection(write, bind_of(cls)); }
+  /// Runs `run(connection)` for a statement that only reads from bind `b`; when
   /// the replica serving it is lost, it is run again on the primary.
   template <class F>
-  auto read(const ClassInfo* cls, F&& run) {
-    auto& c = connection(false, cls);
-    if (!on_replica(c)) return run(c);
+  auto read(BindState& b, F&& run) {
+    auto& c = connection(false, b);
+    if (!b.replica || &*b.replica != &c) return run(c);
     try {
       return run(c);
     } catch (const OperationalError&) {
       if (!c.invalidated()) throw;
-      drop_replica(bind_of(cls));
-      return run(connection(false, cls));
+      drop_replica(b);
+      return run(connection(false, b));
     }
   }
-  bool on_replica(const Connection& c) const;
+  template <class F>
+  auto read(const ClassInfo* cls, F&& run) {
+    return read(bind_of(cls), std::forward<F>(run));
+  }
   /// The replica is gone: this transaction reads from the primary from now on.
   void drop_replica(BindState& b) noexcept;
   /// Ends every bind's transactions (COMMIT, or ROLLBACK when !commit) and returns their connections.

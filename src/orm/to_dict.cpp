@@ -535,7 +535,9 @@ void assign_from_dict(const ClassInfo& cls, void* object, const nlohmann::json& 
   std::vector<std::string> bad;
   std::string message;
   std::vector<std::pair<std::size_t, Value>> assignments;
-  for (auto& [key, value] : data.items()) {
+  for (auto& item : data.items()) {
+    const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture one
+    const nlohmann::json& value = item.value();
     auto it = std::find_if(cls.columns.begin(), cls.columns.end(), [&](auto& c) { return c.spec().name == key; });
     if (it == cls.columns.end()) {
       bad.push_back(key);

@@ -32,6 +32,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "retort/migrate/operations.hpp"
@@ -74,6 +75,8 @@ struct Revision {
 /// Reads one revision file; MigrationError naming the file and line of what is
 /// wrong, including a file of the other layout than `layout`.
 Revision read_revision(const std::filesystem::path& file, Layout layout = Layout::single);
+/// Parses the text of a revision file; `file` is where errors say it is from.
+Revision parse_revision(std::string_view text, const std::filesystem::path& file, Layout layout = Layout::single);
 /// The YAML text of a revision.
 std::string revision_yaml(const Revision& revision);
 /// A new revision id: 12 hexadecimal digits, as Alembic's.

@@ -150,6 +150,10 @@ class Session {
     return modified(p.instance());
   }
 
+  /// Runs a SELECT in the session (after autoflush), as `db.session.execute(select(...))`:
+  /// on a read replica while the transaction has not written (EngineOptions::replicas),
+  /// else on the primary. `bind_key` picks the database ("" the session's engine).
+  Result execute(const Select& stmt, const Params& params = {}, std::string_view bind_key = "");
   /// The connection the session's transaction runs on (begins it if needed).
   Connection& connection();
   Engine& engine();

@@ -32,6 +32,8 @@ Precedence precedence_of(const Node& n) {
     case NodeKind::in_list:
     case NodeKind::in_select:
     case NodeKind::between: return Precedence::comparison;
+    // Written as its element (outside a column list), so it binds as its element does.
+    case NodeKind::label: return precedence_of(*as<LabelNode>(n).element);
     default: return Precedence::atom;
   }
 }
@@ -146,15 +148,8 @@ class Compiler {
         sql() += ')';
         return;
       }
-      case NodeKind::label: {
-        auto& l = as<LabelNode>(n);
-        expr(*l.element);
-        if (in_columns_) {
-          sql() += " AS ";
-          ident(l.name);
-        }
-        return;
-      }
+      // A label names a column (see columns()); anywhere else it is only its element.
+      case NodeKind::label: return expr(*as<LabelNode>(n).element);
       case NodeKind::cast: {
         auto& c = as<CastNode>(n);
         sql() += "CAST(";
@@ -218,7 +213,10 @@ class Compiler {
 
   void operand(const Node& n, Precedence parent, bool right) {
     auto p = precedence_of(n);
-    bool parens = p < parent || (right && p == parent && p >= Precedence::comparison);
+    // Same level: a right operand needs parentheses (a - (b - c)), and so does
+    // any comparison inside another: comparisons do not chain (PostgreSQL
+    // rejects a = b = c; SQLite binds < tighter than =, IS, LIKE and BETWEEN).
+    bool parens = p < parent || (p == parent && (right ? p >= Precedence::comparison : p == Precedence::comparison));
     if (parens) sql() += '(';
     expr(n);
     if (parens) sql() += ')';
@@ -264,10 +262,23 @@ class Compiler {
   }
 
   // ---- statements -----------------------------------------------------------------
-  void nested_select(const SelectNode& s, bool correlate = true) {
-    bool saved_columns = in_columns_;
-    select(s, correlate);
-    in_columns_ = saved_columns;
+  void nested_select(const SelectNode& s, bool correlate = true) { select(s, correlate); }
+
+  /// A SELECT's or RETURNING's columns: a label there is `element AS name`; a
+  /// label inside an expression (lower(x.label("a"))) or of a label is no
+  /// column name, so only the outermost one is written.
+  void columns(const std::vector<NodePtr>& items) {
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (i) sql() += ", ";
+      const Node& item = *items[i];
+      if (item.kind != NodeKind::label) {
+        expr(item);
+        continue;
+      }
+      expr(*as<LabelNode>(item).element);
+      sql() += " AS ";
+      ident(as<LabelNode>(item).name);
+    }
   }
 
   void select(const SelectNode& s, bool correlate = false) {
@@ -287,9 +298,7 @@ class Compiler {
     sql() += s.distinct ? "SELECT DISTINCT " : "SELECT ";
     if (s.columns.empty()) throw ArgumentError("a SELECT needs at least one column");
     enclosing_.push_back(&froms);
-    in_columns_ = true;
-    list(s.columns);
-    in_columns_ = false;
+    columns(s.columns);
     if (!froms.empty()) {
       sql() += " FROM ";
       for (std::size_t i = 0; i < froms.size(); ++i) {
@@ -333,9 +342,7 @@ class Compiler {
     if (cols.empty()) return;
     if (!d_.supports_returning()) throw ArgumentError(std::string(d_.name()) + " does not support RETURNING");
     sql() += " RETURNING ";
-    in_columns_ = true;
-    list(cols);
-    in_columns_ = false;
+    columns(cols);
   }
 
   void insert(const InsertNode& n) {
@@ -427,7 +434,6 @@ class Compiler {
   CompiledSql out_;
   std::int32_t literal_count_ = 0;
   bool qualify_ = true;
-  bool in_columns_ = false;
   std::vector<const std::vector<NodePtr>*> enclosing_;
 };
 

@@ -134,12 +134,16 @@ Expr operator&&(const Expr& a, const Expr& b) { return bool_list(true, {a, b}); 
 Expr operator||(const Expr& a, const Expr& b) { return bool_list(false, {a, b}); }
 Expr operator!(const Expr& a) { return not_(a); }
 
+/// `1 = 1` or `1 = 0` as a comparison, not raw text: the compiler parenthesises
+/// it like any comparison (`or_({}) - x` is `(1 = 0) - x`, not `1 = 0 - x`).
+static Expr constant_truth(bool value) { return literal_sql("1") == literal_sql(value ? "1" : "0"); }
+
 Expr and_(std::vector<Expr> terms) {
-  if (terms.empty()) return literal_sql("1 = 1");
+  if (terms.empty()) return constant_truth(true);
   return bool_list(true, std::move(terms));
 }
 Expr or_(std::vector<Expr> terms) {
-  if (terms.empty()) return literal_sql("1 = 0");
+  if (terms.empty()) return constant_truth(false);
   return bool_list(false, std::move(terms));
 }
 Expr not_(const Expr& e) { return Expr(std::make_shared<UnaryNode>("NOT", need(e, "not_"), false)); }
@@ -519,7 +523,8 @@ NodePtr detail::with_param_columns(const NodePtr& stmt, const Params& params) {
     Assignments a;
     // Keys that are not columns fill the WHERE clause's bindparams instead.
     auto& columns = table_data(n->table).columns;
-    for (auto& [name, v] : params) {
+    for (auto& param : params) {
+      const std::string& name = param.first;  // not a structured binding: clang 14 cannot capture one
       bool is_column = std::any_of(columns.begin(), columns.end(), [&](auto& c) { return c.name == name; });
       if (is_column) a.emplace_back(name, bindparam(name));
     }

@@ -3,6 +3,8 @@
 // pg_constraint, pg_index) into the same Table form the models produce.
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <optional>
 
 #include "retort/core/dialect.hpp"
 #include "retort/core/engine.hpp"
@@ -16,6 +18,17 @@ std::string lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
+}
+
+/// A type argument ("50" of VARCHAR(50)), spaces around it allowed; nothing
+/// when it is no number or does not fit an int (std::stoi threw for those).
+std::optional<int> type_argument(std::string_view part) {
+  while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+  while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+  int value = 0;
+  auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), value);
+  if (part.empty() || part.front() == '-' || error != std::errc() || end != part.data() + part.size()) return std::nullopt;
+  return value;
 }
 
 std::vector<std::string> split(const std::string& s) {
@@ -65,7 +78,7 @@ class PostgresqlDialect final : public Dialect {
     while (!base.empty() && base.back() == ' ') base.pop_back();
     std::vector<int> args;
     if (auto open = d.find('('); open != std::string::npos)
-      for (auto& part : split(d.substr(open + 1, d.find(')') - open - 1))) args.push_back(std::atoi(part.c_str()));
+      for (auto& part : split(d.substr(open + 1, d.find(')') - open - 1))) args.push_back(type_argument(part).value_or(0));
     if (base == "integer" || base == "int" || base == "int4" || base == "serial") return Integer();
     if (base == "bigint" || base == "int8" || base == "bigserial") return BigInteger();
     if (base == "smallint" || base == "int2") return SmallInteger();

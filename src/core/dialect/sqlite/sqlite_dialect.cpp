@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <optional>
 
 #include "retort/core/dialect.hpp"
 #include "retort/core/engine.hpp"
@@ -29,6 +31,17 @@ std::string trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return std::string(s);
+}
+
+/// A type argument ("50" of VARCHAR(50)), spaces around it allowed; nothing
+/// when it is no number or does not fit an int (std::stoi threw for those).
+std::optional<int> type_argument(std::string_view part) {
+  while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+  while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+  int value = 0;
+  auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), value);
+  if (part.empty() || part.front() == '-' || error != std::errc() || end != part.data() + part.size()) return std::nullopt;
+  return value;
 }
 
 /// A token of a CREATE TABLE statement: a word or quoted identifier (unquoted), or one punctuation character.
@@ -146,7 +159,7 @@ class SqliteDialect final : public Dialect {
       while (pos < inner.size()) {
         auto comma = inner.find(',', pos);
         auto part = trim(inner.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
-        if (!part.empty() && std::all_of(part.begin(), part.end(), ::isdigit)) args.push_back(std::stoi(part));
+        if (auto n = type_argument(part)) args.push_back(*n);
         if (comma == std::string::npos) break;
         pos = comma + 1;
       }
