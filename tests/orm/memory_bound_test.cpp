@@ -2,30 +2,12 @@
 // bounded: the identity map holds only objects somebody still refers to.
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 #include "models.hpp"
+#include "support/memory.hpp"
 #include "support/orm_fixture.hpp"
 
 namespace r = retort;
 using models::Pet;
-
-namespace {
-/// Resident set size in KiB, from /proc/self/status.
-long rss_kib() {
-  std::ifstream in("/proc/self/status");
-  std::string key;
-  while (in >> key) {
-    if (key == "VmRSS:") {
-      long v = 0;
-      in >> v;
-      return v;
-    }
-    in.ignore(1 << 20, '\n');
-  }
-  return -1;
-}
-}  // namespace
 
 class MemoryBound : public r::testing::OrmTest {};
 
@@ -53,8 +35,8 @@ TEST_F(MemoryBound, MillionRowsLoadedAndDroppedInOneSession) {
     last = pets.back().read().id;
     pets.clear();
     EXPECT_EQ(s.size(), 0u);
-    if (batch == 1) baseline = rss_kib();
-    peak = std::max(peak, rss_kib());
+    if (batch == 1) baseline = r::testing::rss_kib();
+    peak = std::max(peak, r::testing::rss_kib());
   }
   EXPECT_EQ(seen, kRows);
   // Memory after the second batch is the working set; a million objects kept

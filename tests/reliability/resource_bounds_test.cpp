@@ -3,12 +3,12 @@
 // to zero on every error path (counted by Engine::stats()).
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "retort/migrate.hpp"
 #include "retort/orm.hpp"
+#include "support/memory.hpp"
 #include "support/orm_fixture.hpp"
 
 namespace r = retort;
@@ -53,21 +53,6 @@ namespace {
 
 using bounds::Book;
 using bounds::Shelf;
-
-/// Resident set size in KiB, from /proc/self/status.
-long rss_kib() {
-  std::ifstream in("/proc/self/status");
-  std::string key;
-  while (in >> key) {
-    if (key == "VmRSS:") {
-      long v = 0;
-      in >> v;
-      return v;
-    }
-    in.ignore(1 << 20, '\n');
-  }
-  return -1;
-}
 
 class ResourceBounds : public r::testing::OrmTest {
  protected:
@@ -116,8 +101,8 @@ TEST_F(ResourceBounds, YieldPerStreamsAMillionRowsInFlatMemory) {
   for (const auto& book : s.query<Book>().order_by("id").yield_per(1000)) {
     ++seen;
     id_sum += book.read().id;
-    if (seen == 50'000) baseline = rss_kib();
-    if (seen % 10'000 == 0) peak = std::max(peak, rss_kib());
+    if (seen == 50'000) baseline = r::testing::rss_kib();
+    if (seen % 10'000 == 0) peak = std::max(peak, r::testing::rss_kib());
   }
   EXPECT_EQ(seen, kRows);
   EXPECT_EQ(id_sum, std::int64_t{kRows} * (kRows + 1) / 2);
