@@ -6,6 +6,7 @@
 #include <charconv>
 #include <optional>
 
+#include "core/dialect/type_argument.hpp"
 #include "retort/core/dialect.hpp"
 #include "retort/core/engine.hpp"
 #include "retort/core/error.hpp"
@@ -18,17 +19,6 @@ std::string lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-/// A type argument ("50" of VARCHAR(50)), spaces around it allowed; nothing
-/// when it is no number or does not fit an int (std::stoi threw for those).
-std::optional<int> type_argument(std::string_view part) {
-  while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-  while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
-  int value = 0;
-  auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), value);
-  if (part.empty() || part.front() == '-' || error != std::errc() || end != part.data() + part.size()) return std::nullopt;
-  return value;
 }
 
 std::vector<std::string> split(const std::string& s) {

@@ -13,6 +13,7 @@
 #include <charconv>
 #include <optional>
 
+#include "core/dialect/type_argument.hpp"
 #include "retort/core/dialect.hpp"
 #include "retort/core/engine.hpp"
 #include "retort/core/error.hpp"
@@ -31,17 +32,6 @@ std::string trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return std::string(s);
-}
-
-/// A type argument ("50" of VARCHAR(50)), spaces around it allowed; nothing
-/// when it is no number or does not fit an int (std::stoi threw for those).
-std::optional<int> type_argument(std::string_view part) {
-  while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-  while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
-  int value = 0;
-  auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), value);
-  if (part.empty() || part.front() == '-' || error != std::errc() || end != part.data() + part.size()) return std::nullopt;
-  return value;
 }
 
 /// A token of a CREATE TABLE statement: a word or quoted identifier (unquoted), or one punctuation character.
