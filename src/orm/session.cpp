@@ -300,10 +300,6 @@ void SessionImpl::drop_replica(BindState& b) noexcept {
   b.primary_reads = true;
 }
 
-bool SessionImpl::wrote() const {
-  return std::any_of(binds.begin(), binds.end(), [](const BindState& b) { return b.wrote; });
-}
-
 Connection& SessionImpl::connection(bool write, BindState& b) {
   check_usable();
   if (!write && !b.wrote && !b.primary_reads && b.engine.has_replicas()) {

@@ -98,7 +98,6 @@ class SessionImpl {
   void drop_replica(BindState& b) noexcept;
   /// Ends every bind's transactions (COMMIT, or ROLLBACK when !commit) and returns their connections.
   void end_transactions(bool commit);
-  bool wrote() const;
   void check_usable() const;
   void autoflush();
   void flush(bool full);
