@@ -11,6 +11,18 @@
 
 namespace retort::testing {
 
+/// The live schema as YAML (reflected, then written as a create_table per table): for exact comparisons.
+inline std::string schema_text(Connection& conn) {
+  auto schema = migrate::Schema::reflect(conn, "retort_version");
+  migrate::Revision r;
+  r.id = "schema";
+  for (auto& [name, t] : schema.tables()) {
+    r.upgrade.push_back(migrate::CreateTable{t});
+    for (auto& ix : t.indexes) r.upgrade.push_back(migrate::CreateIndex{name, ix});
+  }
+  return migrate::revision_yaml(r);
+}
+
 class MigrateTest : public DatabaseTest {
  protected:
   MigrateTest() { std::filesystem::create_directories(versions()); }
@@ -52,17 +64,9 @@ class MigrateTest : public DatabaseTest {
     auto conn = engine().connect();
     conn.exec_driver_sql(sql);
   }
-  /// The live schema as YAML (reflected, then written as a create_table per table): for exact comparisons.
   std::string schema_text() {
     auto conn = engine().connect();
-    auto schema = migrate::Schema::reflect(conn, "retort_version");
-    migrate::Revision r;
-    r.id = "schema";
-    for (auto& [name, t] : schema.tables()) {
-      r.upgrade.push_back(migrate::CreateTable{t});
-      for (auto& ix : t.indexes) r.upgrade.push_back(migrate::CreateIndex{name, ix});
-    }
-    return migrate::revision_yaml(r);
+    return testing::schema_text(conn);
   }
 };
 

@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "migrate/migrate_fixture.hpp"
 #include "reliability/crash_child.hpp"
 #include "retort/migrate.hpp"
 #include "support/temp_dir.hpp"
@@ -292,17 +293,7 @@ void write_revisions(const fs::path& versions) {
   }
 }
 
-/// The live schema, as the create_table and create_index operations that build it.
-std::string schema_text(r::Connection& conn) {
-  auto schema = m::Schema::reflect(conn, "retort_version");
-  m::Revision rev;
-  rev.id = "schema";
-  for (auto& [name, t] : schema.tables()) {
-    rev.upgrade.push_back(m::CreateTable{t});
-    for (auto& ix : t.indexes) rev.upgrade.push_back(m::CreateIndex{name, ix});
-  }
-  return m::revision_yaml(rev);
-}
+using r::testing::schema_text;  // the live schema as YAML
 
 /// Every row of every table but the version table, in key order.
 std::string data_text(r::Connection& conn) {
