@@ -109,7 +109,12 @@ TEST_F(ResourceBounds, YieldPerStreamsAMillionRowsInFlatMemory) {
   EXPECT_EQ(take_statements().size(), 1u) << "one SELECT, read a batch at a time";
   EXPECT_EQ(s.size(), 0u) << "objects nobody holds stay in the identity map";
   // A million Book objects take well over 100 MB; the stream holds one batch.
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine (256 MiB by default), so RSS
+  // says nothing here; the identity map's size, checked above, still does.
+#else
   EXPECT_LT(peak - baseline, 16 * 1024) << "RSS grew from " << baseline << " KiB to " << peak << " KiB";
+#endif
   std::printf("yield_per(1000) over %d rows: RSS %ld KiB after 50,000, peak %ld KiB (+%ld KiB)\n", kRows, baseline,
               peak, peak - baseline);
   s.close();  // a session keeps its connection until it commits, rolls back or closes
