@@ -35,9 +35,7 @@ Engine& Database::engine(std::string_view bind_key) {
   (void)engine();  // bound at all?
   auto it = binds_.find(bind_key);
   if (it == binds_.end()) {
-    std::string upper;
-    for (char c : bind_key) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    throw ConfigError("no database for bind key '" + std::string(bind_key) + "': set DATABASE_URL_" + upper +
+    throw ConfigError("no database for bind key '" + std::string(bind_key) + "': set " + Config::bind_url_setting(bind_key) +
                       " (or add it to SQLALCHEMY_BINDS) in the environment or .env");
   }
   return it->second;

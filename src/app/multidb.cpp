@@ -12,6 +12,7 @@
 
 #include "app/migrate_commands.hpp"
 #include "migrate/text.hpp"
+#include "retort/core/config.hpp"
 #include "retort/core/engine.hpp"
 #include "retort/core/error.hpp"
 #include "retort/migrate.hpp"
@@ -25,13 +26,6 @@ using migrate::detail::join;
 /// A bind key as revision files and messages write it: "" is `default`.
 std::string shown(const std::string& key) { return key.empty() ? migrate::kDefaultBindName : key; }
 
-/// The setting that gives a bind its URL.
-std::string url_setting(const std::string& key) {
-  std::string name = "DATABASE_URL";
-  if (!key.empty()) name += "_";
-  for (char c : key) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return name;
-}
 
 /// One database of the folder.
 struct Bind {
@@ -40,7 +34,7 @@ struct Bind {
   std::string name() const { return shown(key); }
   /// "the default database (DATABASE_URL)", "bind auth (DATABASE_URL_AUTH)"
   std::string label() const {
-    return (key.empty() ? std::string("the default database") : "bind " + key) + " (" + url_setting(key) + ")";
+    return (key.empty() ? std::string("the default database") : "bind " + key) + " (" + Config::bind_url_setting(key) + ")";
   }
 };
 
@@ -66,7 +60,7 @@ std::vector<Bind> open_binds(const Config& config, const Migrate::BindModels& mo
     if (url.is_memory()) return;
     auto [it, fresh] = seen.emplace(url.render(), key);
     if (!fresh)
-      throw ConfigError(url_setting(it->second) + " and " + url_setting(key) + " name one database (" + url.render() +
+      throw ConfigError(Config::bind_url_setting(it->second) + " and " + Config::bind_url_setting(key) + " name one database (" + url.render() +
                         "): in a --multidb folder each bind records its revision in its own database's " +
                         "version table, so each bind needs a database of its own");
   };
@@ -84,7 +78,7 @@ std::vector<Bind> open_binds(const Config& config, const Migrate::BindModels& mo
       if (models.count(key)) used += (used.empty() ? "" : ", and ") + std::string("the bind_key of models");
       std::string configured;
       for (auto& [k, url] : urls) configured += (configured.empty() ? "" : ", ") + k;
-      throw ConfigError("bind '" + key + "' (" + used + ") has no database: set " + url_setting(key) +
+      throw ConfigError("bind '" + key + "' (" + used + ") has no database: set " + Config::bind_url_setting(key) +
                             " (or add \"" + key + "\" to SQLALCHEMY_BINDS) in the environment or .env" +
                             (configured.empty() ? std::string("; no bind is configured")
                                                 : "; the configured binds are " + configured),
@@ -140,7 +134,7 @@ int run_multidb(const DbCommand& cmd, const MigrationsFolder& folder, const migr
     if (!up) std::reverse(binds.begin(), binds.end());
     std::vector<std::string> done;
     for (auto& b : binds) {
-      if (cmd.sql) out << "-- Bind " << b.name() << " (" << url_setting(b.key) << ")\n\n";
+      if (cmd.sql) out << "-- Bind " << b.name() << " (" << Config::bind_url_setting(b.key) << ")\n\n";
       try {
         auto m = migrator(b, cmd.sql ? &out : nullptr);
         if (up) m.upgrade(cmd.target);

@@ -249,6 +249,10 @@ std::map<std::string, Url> Config::binds() const {
   return out;
 }
 
+std::string Config::bind_url_setting(std::string_view bind_key) {
+  return bind_key.empty() ? "DATABASE_URL" : "DATABASE_URL_" + upper(bind_key);
+}
+
 std::vector<std::string> Config::replica_urls(std::string_view bind_key) const {
   std::string name = "DATABASE_REPLICA_URLS";
   if (!bind_key.empty()) name += "_" + upper(bind_key);

@@ -24,6 +24,7 @@
 #include "orm/relationships.hpp"
 #include "orm/session_impl.hpp"
 #include "orm/statements.hpp"
+#include "retort/core/config.hpp"
 #include "retort/core/dialect.hpp"
 
 namespace retort {
@@ -286,12 +287,10 @@ BindState& SessionImpl::bind_of(const ClassInfo* cls) {
 BindState& SessionImpl::bind_named(std::string_view key, const ClassInfo* for_model) {
   for (auto& b : binds)
     if (b.key == key) return b;
-  std::string upper;
-  for (char ch : key) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   std::string who = for_model ? "model " + for_model->type_name + " has bind key '" + std::string(key) + "', and "
                               : "bind key '" + std::string(key) + "': ";
   throw ArgumentError(who + "this session has no engine for it: pass SessionOptions{.binds = {{\"" + std::string(key) +
-                      "\", engine}}}, or configure DATABASE_URL_" + upper + " (SQLALCHEMY_BINDS) for Database");
+                      "\", engine}}}, or configure " + Config::bind_url_setting(key) + " (SQLALCHEMY_BINDS) for Database");
 }
 
 void SessionImpl::drop_replica(BindState& b) noexcept {

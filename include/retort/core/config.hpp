@@ -69,6 +69,8 @@ class Config {
   /// bind "auth"), and `SQLALCHEMY_BINDS` as a JSON object `{"auth": "url"}`
   /// (DATABASE_URL_<KEY> wins over it). Malformed: ConfigError naming the setting.
   std::map<std::string, Url> binds() const;
+  /// The setting that gives a bind its URL: "DATABASE_URL" for "", else "DATABASE_URL_<KEY>".
+  static std::string bind_url_setting(std::string_view bind_key);
   /// The read replicas of a bind ("" the default): the comma-separated URLs of
   /// `DATABASE_REPLICA_URLS`, or of `DATABASE_REPLICA_URLS_<KEY>` for a bind.
   std::vector<std::string> replica_urls(std::string_view bind_key = "") const;
