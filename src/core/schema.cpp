@@ -245,6 +245,22 @@ const std::vector<UniqueConstraint>& Table::unique_constraints() const { return 
 const std::vector<CheckConstraint>& Table::check_constraints() const { return data_of(node_).checks; }
 const std::vector<Index>& Table::indexes() const { return data_of(node_).indexes; }
 
+Table Table::without_foreign_keys_to(const std::vector<std::string>& referred_tables) const {
+  Table copy(name());
+  auto& data = data_of(copy.node_);
+  data = data_of(node_);
+  auto dropped = [&](const ForeignKeyConstraint& fk) {
+    return std::find(referred_tables.begin(), referred_tables.end(), fk.referred_table) != referred_tables.end();
+  };
+  for (auto& fk : data.foreign_keys)
+    if (dropped(fk))  // a key column stays one the database does not generate, as it was with the key
+      for (auto& col : data.columns)
+        if (col.primary_key && !col.autoincrement && std::find(fk.columns.begin(), fk.columns.end(), col.name) != fk.columns.end())
+          col.autoincrement = false;
+  std::erase_if(data.foreign_keys, dropped);
+  return copy;
+}
+
 const ColumnSpec* Table::autoincrement_column() const {
   auto& t = data_of(node_);
   if (t.primary_key.columns.size() != 1) return nullptr;

@@ -278,7 +278,6 @@ class Loader {
   /// Loads `rel` for the `waiting` states with one statement restricted by `where`.
   void load_into(const PlanItem& item, const std::vector<RelState*>& waiting, const Expr& where) {
     const RelationshipInfo& rel = *item.rel;
-    if (rel.direction == Direction::many_to_many) rel.check_one_bind("loading");
     const ClassInfo& target = *rel.target;
     Select stmt;
     int lead = 0;

@@ -197,11 +197,9 @@ std::string demangled_class_name(const char* mangled) {
 void detail::check_foreign_keys(const ClassInfo& cls, const MetaData& metadata) {
   for (auto& fk : cls.table->foreign_keys()) {
     if (fk.referred_table == cls.table_name || metadata.find(fk.referred_table)) continue;
-    for (auto& [key, other] : registry().metadata)
-      if (&other != &metadata && other.find(fk.referred_table))
-        throw MappingError("model " + cls.type_name + ": column '" + fk.columns.front() + "' refers to table '" +
-                           fk.referred_table + "' of bind '" + key + "', another database; a foreign key (and so a "
-                           "relationship) cannot cross databases: keep both models in one bind");
+    bool in_another_bind = std::any_of(registry().metadata.begin(), registry().metadata.end(),
+                                       [&](auto& bind) { return bind.second.find(fk.referred_table); });
+    if (in_another_bind) continue;  // relates the models; not declared in either database
     throw MappingError("model " + cls.type_name + ": column '" + fk.columns.front() + "' refers to table '" +
                        fk.referred_table + "', which no model maps; map that model (or fix the name in foreign_key(\"" +
                        fk.referred_table + "." + fk.referred_columns.front() + "\"))");
@@ -210,15 +208,26 @@ void detail::check_foreign_keys(const ClassInfo& cls, const MetaData& metadata) 
 
 namespace {
 
+/// The model's table as its bind's database declares it: without the foreign
+/// keys to other binds' tables, since no database can check those.
+Table table_in_bind(const detail::ClassInfo& cls, const std::vector<const detail::ClassInfo*>& classes) {
+  std::vector<std::string> elsewhere;
+  for (auto& fk : cls.table->foreign_keys())
+    for (auto* other : classes)
+      if (other->table_name == fk.referred_table && other->bind_key != cls.bind_key) elsewhere.push_back(fk.referred_table);
+  return elsewhere.empty() ? *cls.table : cls.table->without_foreign_keys_to(elsewhere);
+}
+
 /// Configures every enrolled model and puts its tables in its bind's metadata.
 std::vector<const detail::ClassInfo*> configure_all(detail::Registry& r) {
   std::vector<const detail::ClassInfo*> classes;
   for (std::size_t i = 0; i < r.enrolled.size(); ++i) {
     auto [type, build] = r.enrolled[i];
-    const auto& info = detail::class_info(type, build);
-    auto& md = r.metadata[info.bind_key];
-    if (!md.find(info.table_name)) md.add(*info.table);
-    classes.push_back(&info);
+    classes.push_back(&detail::class_info(type, build));
+  }
+  for (auto* cls : classes) {
+    auto& md = r.metadata[cls->bind_key];
+    if (!md.find(cls->table_name)) md.add(table_in_bind(*cls, classes));
   }
   for (auto* cls : classes)  // association tables live with the model that declares them
     for (auto& rel : cls->relationships)

@@ -196,6 +196,11 @@ class Configurator {
   void resolve_secondary(RelationshipInfo& rel, const Table& sec, const RelationshipOptions& opts) {
     const ClassInfo& a = *rel.owner;
     const ClassInfo& b = *rel.target;
+    if (a.bind_key != b.bind_key)  // the association table would need rows of both databases in one join
+      throw MappingError("relationship " + rel.qualified() + ": a many-to-many cannot join model " + a.type_name +
+                         " (" + bind_name(a) + ") and model " + b.type_name + " (" + bind_name(b) +
+                         ") through '" + sec.name() + "', since they are in two databases; map both models to one "
+                         "bind, or map the association as a model in one of them with a relationship to each");
     std::vector<const ForeignKeyConstraint*> to_a, to_b;
     for (auto& fk : sec.foreign_keys()) {
       bool chosen = opts.foreign_keys.empty() || all_named(opts.foreign_keys, sec.name(), fk);

@@ -413,19 +413,20 @@ void SessionImpl::fill_state(RelState& s, const std::vector<InstanceBase*>& rows
   s.loaded_ = true;
 }
 
+std::string bind_name(const ClassInfo& cls) {
+  return cls.bind_key.empty() ? std::string("the default bind") : "bind '" + cls.bind_key + "'";
+}
+
 void RelationshipInfo::check_one_bind(std::string_view how) const {
   if (owner->bind_key == target->bind_key) return;
-  auto bind = [](const ClassInfo& c) { return c.bind_key.empty() ? std::string("the default bind") : "bind '" + c.bind_key + "'"; };
-  std::string advice = direction == Direction::many_to_many
-                           ? "; a many-to-many needs its association table and both models in one database"
-                           : "; load it with selectinload (or lazily), which reads each database with its own statement";
-  throw ArgumentError(std::string(how) + " of " + qualified() + " would join " + owner->table_name + " (" + bind(*owner) +
-                      ") with " + target->table_name + " (" + bind(*target) + "): a join cannot cross databases" + advice);
+  throw ArgumentError(std::string(how) + " of " + qualified() + " would join " + owner->table_name + " (" +
+                      bind_name(*owner) + ") with " + target->table_name + " (" + bind_name(*target) +
+                      "): a join cannot cross databases; load it with selectinload (or lazily), which reads each "
+                      "database with its own statement");
 }
 
 void SessionImpl::load_state(RelState& s) {
   const RelationshipInfo& rel = *s.info_;
-  if (rel.direction == Direction::many_to_many) rel.check_one_bind("loading");
   Lazy strategy = s.overridden_ ? s.override_ : rel.lazy;
   auto unavailable = [&] {
     return InvalidRequestError("'" + rel.qualified() + "' is not available due to lazy='" + lazy_name(strategy) +

@@ -58,10 +58,12 @@ struct RelationshipInfo {
   const ClassInfo& parent() const { return direction == Direction::many_to_one ? *target : *owner; }
   /// "Owner.pets"
   std::string qualified() const { return owner->type_name + "." + name; }
-  /// ArgumentError when a statement would join tables of two binds (databases):
-  /// a join (`how` names it), or any load of a many-to-many across binds.
+  /// ArgumentError when a join (`how` names it) would cross two binds (databases).
   void check_one_bind(std::string_view how) const;
 };
+
+/// "the default bind" or "bind 'key'", for errors.
+std::string bind_name(const ClassInfo& cls);
 
 /// Whatever extra state an object carries for backref-created sides.
 struct ExtraStates {

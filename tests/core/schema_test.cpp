@@ -101,6 +101,19 @@ TEST(SchemaMetadata, CompositePrimaryKey) {
   EXPECT_EQ(t.autoincrement_column(), nullptr);
 }
 
+TEST(SchemaMetadata, WithoutForeignKeysToCopiesTheRest) {
+  r::Table profile{"profile", {r::Column("user_id", r::Integer()).primary_key().foreign_key("user.id"),
+                               r::Column("team_id", r::Integer()).foreign_key("team.id").index()}};
+  r::Table local = profile.without_foreign_keys_to({"user"});
+  ASSERT_EQ(local.foreign_keys().size(), 1u);
+  EXPECT_EQ(local.foreign_keys()[0].referred_table, "team");
+  EXPECT_EQ(local.indexes().size(), 1u);
+  EXPECT_EQ(profile.foreign_keys().size(), 2u) << "the original keeps its keys";
+  EXPECT_FALSE(local == profile) << "a definition of its own";
+  EXPECT_EQ(profile.autoincrement_column(), nullptr);
+  EXPECT_EQ(local.autoincrement_column(), nullptr) << "a key copied from another table stays one the database does not generate";
+}
+
 TEST(SchemaMetadata, BadDeclarationsAreNamed) {
   EXPECT_THROW((r::Table{"t", {r::Column("a", r::Integer()), r::Column("a", r::Integer())}}), r::ArgumentError);
   try {

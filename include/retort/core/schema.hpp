@@ -169,6 +169,10 @@ class Table {
   const std::vector<Index>& indexes() const;
   /// The single integer primary key column whose value the database generates, if any.
   const ColumnSpec* autoincrement_column() const;
+  /// A copy with its own definition, without the foreign keys to the tables
+  /// named in `referred_tables`. The ORM declares a bind's schema with it: a
+  /// key to another database's table relates models but is no constraint.
+  Table without_foreign_keys_to(const std::vector<std::string>& referred_tables) const;
 
   /// A column as an expression; ArgumentError listing the columns if unknown.
   Expr c(std::string_view name) const;

@@ -201,7 +201,7 @@ bool enroll(std::type_index type, ClassBuilder build);
 /// The configured ClassInfo of a model, building it on first use.
 const ClassInfo& class_info(std::type_index type, ClassBuilder build);
 /// MappingError naming the model and column when a foreign key refers to a
-/// table that is neither in `metadata` nor the model's own.
+/// table that is neither in `metadata`, the model's own, nor another bind's.
 void check_foreign_keys(const ClassInfo& cls, const MetaData& metadata);
 
 template <class T>

@@ -340,6 +340,28 @@ struct r::Mapping<Ghost> {
   static void map(Mapper<Ghost>& m) { m.column(&Ghost::id, "id"); }  // no primary key
 };
 
+// A many-to-many whose models live in two databases (binds).
+inline const r::Table subscriber_journal{"subscriber_journal",
+                                     {r::Column("subscriber_id", r::Integer()).foreign_key("subscriber.id"),
+                                      r::Column("journal_id", r::Integer()).foreign_key("journal.id")}};
+struct Journal;
+RETORT_SIMPLE(Subscriber, r::Collection<Journal> journals;)
+RETORT_SIMPLE(Journal, )
+template <>
+struct r::Mapping<Subscriber> {
+  static void map(Mapper<Subscriber>& m) {
+    m.column(&Subscriber::id, "id").primary_key();
+    m.relationship(&Subscriber::journals, "journals").secondary(subscriber_journal);
+  }
+};
+template <>
+struct r::Mapping<Journal> {
+  static void map(Mapper<Journal>& m) {
+    m.bind_key("archive");
+    m.column(&Journal::id, "id").primary_key();
+  }
+};
+
 // A correct pair, beside all of the above.
 struct Sock;
 RETORT_SIMPLE(Drawer, r::Collection<Sock> socks;)
@@ -424,6 +446,11 @@ TEST(RelationshipConfig, SelfReferentialManyToManyNeedsForeignKeys) {
 TEST(RelationshipConfig, AssociationTableWithoutAKeyToTheTarget) {
   expect_error<Pupil>({"Pupil.clubs", "the association table 'half_links' has no foreign key to 'society'",
                        "(model Society)", ".foreign_key(\"society.id\")"});
+}
+
+TEST(RelationshipConfig, ManyToManyAcrossBinds) {
+  expect_error<Subscriber>({"Subscriber.journals", "model Subscriber (the default bind)",
+                            "model Journal (bind 'archive')", "'subscriber_journal'", "map both models to one bind"});
 }
 
 TEST(RelationshipConfig, RelationshipNamedLikeAColumn) {
