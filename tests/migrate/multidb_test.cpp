@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <optional>
 
 #include "migrate/migrate_fixture.hpp"
 #include "retort/app/migrate.hpp"
@@ -22,9 +23,11 @@ namespace r = retort;
 namespace m = retort::migrate;
 
 // The models: mdb_note in the default database, mdb_account and mdb_login in "auth".
+// mdb_note.account_id refers to auth's mdb_account: no constraint in either database.
 struct MdbNote {
   std::int64_t id = 0;
   std::string text;
+  std::optional<std::int64_t> account_id;
 };
 struct MdbAccount {
   std::int64_t id = 0;
@@ -41,6 +44,7 @@ struct r::Mapping<MdbNote> {
     m.table("mdb_note");
     m.column(&MdbNote::id, "id").primary_key();
     m.column(&MdbNote::text, "text", r::String(200));
+    m.column(&MdbNote::account_id, "account_id").foreign_key("mdb_account.id");
   }
 };
 template <>
@@ -160,6 +164,8 @@ void MultiDb::end_to_end() {
   auto first = m::read_revision(files[0], m::Layout::multidb);
   ASSERT_EQ(first.binds.size(), 2u);
   EXPECT_EQ(describe(first.binds.at("").upgrade), (std::vector<std::string>{"create table mdb_note"}));
+  EXPECT_TRUE(std::get<m::CreateTable>(first.binds.at("").upgrade.at(0)).table.foreign_keys.empty())
+      << "a key into another database is no constraint";
   EXPECT_EQ(describe(first.binds.at("auth").upgrade),
             (std::vector<std::string>{"create table mdb_account", "create table mdb_login"}));
   EXPECT_EQ(describe(first.binds.at("auth").downgrade),
