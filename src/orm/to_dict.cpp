@@ -273,6 +273,7 @@ struct ObjectWalk {
     return std::find(path.begin(), path.end(), &instance) != path.end();
   }
   bool writes_column(const InstanceBase& instance, std::size_t k, bool on_cycle) const {
+    if (!filter && !on_cycle) return true;  // below the top level, every column
     const auto& name = instance.cls->columns[k].spec().name;
     const auto& key = instance.cls->primary_key;
     if (on_cycle && std::find(key.begin(), key.end(), k) == key.end()) return false;
@@ -331,10 +332,10 @@ class JsonWriter {
  public:
   JsonWriter(std::string& out, JsonStyle style) : out_(out), python_(style == JsonStyle::python) {}
 
-  void comma() { out_ += python_ ? ", " : ","; }
+  void comma() { out_.append(", ", python_ ? 2 : 1); }
   void key(std::string_view name) {
     string(name);
-    out_ += python_ ? ": " : ":";
+    out_.append(": ", python_ ? 2 : 1);
   }
   void integer(std::int64_t v) {
     char buf[24];
@@ -345,8 +346,15 @@ class JsonWriter {
   /// also DEL and everything beyond ASCII (as \uXXXX, with surrogate pairs).
   void string(std::string_view s) {
     out_ += '"';
+    std::size_t i = 0;
+    while (i < s.size() && printable_ascii(s[i])) ++i;  // most text: one copy, no escape
+    if (i == s.size()) {
+      out_.append(s);
+      out_ += '"';
+      return;
+    }
     std::size_t plain = 0;  // start of the run not yet copied
-    for (std::size_t i = 0; i < s.size();) {
+    while (i < s.size()) {
       auto c = static_cast<unsigned char>(s[i]);
       bool as_is = c < 0x80 ? c >= 0x20 && c != '"' && c != '\\' && !(c == 0x7f && python_)
                             : !python_ && valid_utf8_at(s, i);
@@ -389,9 +397,28 @@ class JsonWriter {
       default: out_ += j.dump(); return;  // numbers, booleans, null
     }
   }
+  /// `"name": ` (or `"name":`) for column `k` of `cls`, escaped once per class and writer.
+  const std::string& column_key(const ClassInfo& cls, std::size_t k) {
+    auto it = std::find_if(keys_.begin(), keys_.end(), [&](auto& entry) { return entry.first == &cls; });
+    if (it == keys_.end()) {
+      std::vector<std::string> keys;
+      for (auto& c : cls.columns) {
+        std::string text;
+        JsonWriter(text, python_ ? JsonStyle::python : JsonStyle::compact).key(c.spec().name);
+        keys.push_back(std::move(text));
+      }
+      it = keys_.emplace(keys_.end(), &cls, std::move(keys));
+    }
+    return it->second[k];
+  }
   std::string& out() { return out_; }
 
  private:
+  /// Printable ASCII other than '"' and '\\': the same in both styles.
+  static bool printable_ascii(char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  }
   static std::size_t utf8_length(unsigned char lead) { return lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2; }
   /// Whether a well-formed UTF-8 sequence starts at s[i] (no overlong forms, no surrogates).
   static bool valid_utf8_at(std::string_view s, std::size_t i) { return decode(s, i).second != 0; }
@@ -447,6 +474,7 @@ class JsonWriter {
 
   std::string& out_;
   bool python_;
+  std::vector<std::pair<const ClassInfo*, std::vector<std::string>>> keys_;  ///< column_key's, per class
 };
 
 /// One column's value: integers and text directly, the rest as to_dict encodes it.
@@ -462,22 +490,23 @@ void write_column(JsonWriter& w, const SqlType& type, const Value& v) {
 void write_object(JsonWriter& w, InstanceBase& instance, const ObjectWalk& walk) {
   w.out() += '{';
   bool first = true;
-  auto next_key = [&](std::string_view name) {
+  auto next = [&] {
     if (!first) w.comma();
     first = false;
-    w.key(name);
   };
   bool cycle = walk.cycle(instance);
   for (std::size_t k = 0; k < instance.cls->columns.size(); ++k) {
     if (!walk.writes_column(instance, k, cycle)) continue;
     const auto& c = instance.cls->columns[k];
-    next_key(c.spec().name);
+    next();
+    w.out() += w.column_key(*instance.cls, k);
     write_column(w, c.spec().type, c.access->get(instance.object));
   }
   if (!cycle) {
     walk.relationships(instance, [&](const Include& inc, const RelationshipInfo& rel,
                                      const std::vector<InstanceBase*>& related, const ObjectWalk& below) {
-      next_key(inc.name);
+      next();
+      w.key(inc.name);
       if (rel.scalar()) {
         if (related.empty()) w.out() += "null";
         else write_object(w, *related.front(), below);
