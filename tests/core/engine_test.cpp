@@ -2,6 +2,7 @@
 // compiled-statement and prepared-statement caches, executemany, echo, the pool.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "retort/core/config.hpp"
@@ -242,6 +243,28 @@ TEST_F(EngineTest, EmptyBlobAndEmptyTextAreNotNull) {
   std::vector<r::Value> in{r::Bytes{}, std::string()};
   conn.exec_driver_sql(sql("INSERT INTO e VALUES (?, ?)"), in);
   EXPECT_EQ(conn.exec_driver_sql("SELECT b, t FROM e").one(), in);
+}
+
+TEST_F(EngineTest, IntOrNullAndTextOrNullTellNullFromZeroAndEmpty) {
+  auto conn = engine().connect();
+  conn.exec_driver_sql(on_postgres() ? "CREATE TABLE z (i BIGINT, t TEXT, b BYTEA)" : "CREATE TABLE z (i INTEGER, t TEXT, b BLOB)");
+  std::vector<r::Value> zero_empty{std::int64_t{0}, std::string(), r::Bytes{}};
+  std::vector<r::Value> nulls{r::Value(), r::Value(), r::Value()};
+  std::vector<r::Value> set{std::int64_t{-7}, std::string("seven"), r::Bytes{}};
+  for (auto* row : {&zero_empty, &nulls, &set}) conn.exec_driver_sql(sql("INSERT INTO z VALUES (?, ?, ?)"), *row);
+  auto result = conn.exec_driver_sql("SELECT i, t, b FROM z");
+  std::vector<std::string> seen;
+  for (const r::Row& row : result) {
+    auto i = row.int_or_null(0);
+    auto t = row.text_or_null(1);
+    // SQLite: a zero-length blob read as text is empty, not NULL (PostgreSQL spells bytea as text "\\x").
+    auto b = on_postgres() ? std::optional<std::string_view>(row.is_null(2) ? std::nullopt : std::optional(std::string_view()))
+                           : row.text_or_null(2);
+    seen.push_back((i ? std::to_string(*i) : "NULL") + "|" + (t ? "'" + std::string(*t) + "'" : "NULL") + "|" +
+                   (b ? "'" + std::string(*b) + "'" : "NULL"));
+  }
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::string>{"-7|'seven'|''", "0|''|''", "NULL|NULL|NULL"}));
 }
 
 // ---- the pool ----------------------------------------------------------------

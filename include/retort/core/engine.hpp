@@ -131,6 +131,10 @@ class Row {
   int index_of(std::string_view name) const;
   /// Text without a copy; valid until the Result advances.
   std::string_view text(int i) const { return cursor_->get_text(i); }
+  /// The text without a copy, or nullopt for NULL (the loading hot path: one call, not two).
+  std::optional<std::string_view> text_or_null(int i) const { return cursor_->get_text_or_null(i); }
+  /// The integer, or nullopt for NULL.
+  std::optional<std::int64_t> int_or_null(int i) const { return cursor_->get_int_or_null(i); }
 
   /// The column converted to T; NULL into a non-optional T raises ArgumentError.
   template <class T>

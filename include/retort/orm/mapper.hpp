@@ -101,18 +101,24 @@ class MemberAccessImpl final : public MemberAccess {
   void load(void* obj, const Row& row, int i) const override {
     using V = typename optional_value<M>::type;
     M& m = static_cast<T*>(obj)->*member_;
-    if (row.is_null(i)) {
-      m = M{};  // NULL into a plain member reads as its default
-    } else if constexpr (std::is_same_v<V, std::string>) {
-      // Text is assigned into the member's own buffer: no temporary string per column.
-      if constexpr (optional_value<M>::nullable) {
-        if (m) m->assign(row.text(i));
-        else m.emplace(row.text(i));
+    // NULL into a plain member reads as its default.
+    if constexpr (std::is_same_v<V, std::string>) {
+      auto text = row.text_or_null(i);
+      if (!text) {
+        m = M{};
+      } else if constexpr (optional_value<M>::nullable) {  // into the member's own buffer: no temporary
+        if (m) m->assign(*text);
+        else m.emplace(*text);
       } else {
-        m.assign(row.text(i));
+        m.assign(*text);
       }
+    } else if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) {
+      auto v = row.int_or_null(i);
+      if (v) m = static_cast<V>(*v);
+      else m = M{};
     } else {
-      m = row.value_at<V>(i);
+      if (row.is_null(i)) m = M{};
+      else m = row.value_at<V>(i);
     }
   }
   bool equals(const void* obj, const Value& v) const override {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,6 +33,14 @@ class Cursor {
   virtual std::string_view get_text(int i) const = 0;
   virtual std::span<const unsigned char> get_bytes(int i) const = 0;
   virtual Value get_value(int i) const = 0;
+  /// The integer, or nullopt for NULL: what is_null and get_int say, in one call a driver may make cheaper.
+  virtual std::optional<std::int64_t> get_int_or_null(int i) const {
+    return is_null(i) ? std::nullopt : std::optional<std::int64_t>(get_int(i));
+  }
+  /// The text (valid until the cursor advances), or nullopt for NULL.
+  virtual std::optional<std::string_view> get_text_or_null(int i) const {
+    return is_null(i) ? std::nullopt : std::optional<std::string_view>(get_text(i));
+  }
   /// Rows changed by an INSERT, UPDATE or DELETE.
   virtual std::int64_t rows_affected() const = 0;
   /// The rowid of the last INSERT (SQLite); 0 where the dialect uses RETURNING.

@@ -188,6 +188,18 @@ class SqliteCursor final : public Cursor {
     auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
     return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))) : std::string_view();
   }
+  // NULL reads as 0 and as a null pointer: the type is asked only then.
+  std::optional<std::int64_t> get_int_or_null(int i) const override {
+    std::int64_t v = sqlite3_column_int64(stmt_, i);
+    if (v == 0 && is_null(i)) return std::nullopt;
+    return v;
+  }
+  std::optional<std::string_view> get_text_or_null(int i) const override {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
+    if (p) return std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)));
+    if (is_null(i)) return std::nullopt;
+    return std::string_view();  // a zero-length blob
+  }
   std::span<const unsigned char> get_bytes(int i) const override {
     auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(stmt_, i));
     return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
