@@ -203,6 +203,33 @@ TEST_F(Concurrency, LockHeldPastTheBusyTimeoutRaisesOperationalErrorNamingFileTi
   EXPECT_EQ(scalar(waiting, "SELECT count(*) FROM concurrency_entry WHERE writer = 1"), 11);
 }
 
+TEST_F(Concurrency, WriteAfterAReadWhileAnotherWritesIsRefusedAtOnceSayingWhy) {
+  r::Engine engine(url());  // a busy timeout of 5 s, which SQLite does not use here
+  r::Session s(engine);
+  s.connection();                // BEGIN (deferred)
+  auto tally = s.get<Tally>(1);  // a read transaction
+  r::Engine other(url());
+  auto writer = other.connect();
+  auto tx = writer.begin();
+  writer.exec_driver_sql("UPDATE concurrency_tally SET value = 5 WHERE id = 1");  // holds the write lock
+  tally->value += 1;
+  auto before = std::chrono::steady_clock::now();
+  try {
+    s.commit();
+    FAIL() << "the write went through while another connection held the lock";
+  } catch (const r::OperationalError& e) {
+    std::string what = e.what();
+    EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::milliseconds(2500)) << "it waited";
+    EXPECT_TRUE(e.retryable());
+    EXPECT_NE(what.find("refuses at once"), std::string::npos) << what;
+    EXPECT_EQ(what.find("busy timeout (5000 ms)"), std::string::npos) << "a timeout that was not waited for: " << what;
+    EXPECT_NE(what.find("transaction_mode = \"immediate\""), std::string::npos) << what;
+  }
+  s.rollback();
+  tx.rollback();
+  EXPECT_EQ(scalar(engine, "SELECT value FROM concurrency_tally WHERE id = 1"), 0) << "nothing was written";
+}
+
 TEST_F(Concurrency, WriteAfterAReadThatAnotherWriterOvertookRaisesRetryableErrorSayingWhy) {
   r::Engine engine(url());
   r::Session s(engine);

@@ -7,7 +7,6 @@
 // and WAL journaling for file databases.
 #include <sqlite3.h>
 
-#include <chrono>
 #include <list>
 #include <optional>
 #include <unordered_map>
@@ -30,16 +29,12 @@ std::string database_name(sqlite3* db) {
   return file && *file ? "'" + std::string(file) + "'" : std::string("the in-memory database");
 }
 
-/// Milliseconds since `start`.
-double ms_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-}
-
 /// Throws the retort error for SQLite result code `rc` on `db`, whose busy
-/// timeout is `busy_timeout_ms`; the statement failed after `waited_ms` (-1:
-/// not timed). A lock not granted is named with both.
+/// timeout is `busy_timeout_ms`. `starting` says the statement was being
+/// started (its first step), where a lock refused at once can be told from one
+/// waited for; a lock not granted is named with the timeout.
 [[noreturn]] void raise(sqlite3* db, int rc, const std::string& sql, std::span<const Value> params,
-                        int busy_timeout_ms, double waited_ms = -1) {
+                        int busy_timeout_ms, bool starting = false) {
   int ext = db ? sqlite3_extended_errcode(db) : rc;
   std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   ErrorDetails d;
@@ -97,10 +92,11 @@ double ms_since(std::chrono::steady_clock::time_point start) {
                "(SQLITE_BUSY_SNAPSHOT: no busy timeout helps)";
         fix = "roll back and run the transaction again (retryable() is true); to make such read-then-write "
               "transactions wait for each other instead, set EngineOptions::transaction_mode = \"immediate\"";
-      } else if (waited_ms >= 0 && waited_ms < busy_timeout_ms / 2.0) {
-        // SQLite gives up at once when a transaction that has read wants to
-        // write while another connection writes: waiting would leave its reads
-        // out of date (WAL) or deadlock (rollback journal).
+      } else if (starting && sqlite3_txn_state(db, nullptr) == SQLITE_TXN_READ) {
+        // SQLite gives up at once, without calling the busy handler, when a
+        // transaction that has read wants to write while another connection
+        // writes: waiting would leave its reads out of date (WAL) or deadlock
+        // (rollback journal).
         what = "this transaction read " + database_name(db) +
                " and now wants to write, but another connection is writing to it: SQLite refuses at once, as waiting "
                "would leave this transaction's reads out of date (or deadlock)";
@@ -295,14 +291,12 @@ class SqliteConnection final : public DriverConnection, public std::enable_share
       if (!cached) sqlite3_finalize(stmt);
       throw;
     }
-    auto started = std::chrono::steady_clock::now();
     int rc = sqlite3_step(stmt);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-      double waited = ms_since(started);
       sqlite3_reset(stmt);
       sqlite3_clear_bindings(stmt);
       if (!cached) sqlite3_finalize(stmt);
-      raise(db_, rc, sql, params, busy_timeout_ms_, waited);
+      raise(db_, rc, sql, params, busy_timeout_ms_, true);
     }
     if (cached) cached->busy = true;
     return std::make_unique<SqliteCursor>(shared_from_this(), stmt, cached, rc == SQLITE_ROW,
@@ -313,10 +307,9 @@ class SqliteConnection final : public DriverConnection, public std::enable_share
   void execute_control(std::string_view sql) override {
     std::string s(sql);
     char* err = nullptr;
-    auto started = std::chrono::steady_clock::now();
     int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
     sqlite3_free(err);
-    if (rc != SQLITE_OK) raise(db_, rc, s, {}, busy_timeout_ms_, ms_since(started));
+    if (rc != SQLITE_OK) raise(db_, rc, s, {}, busy_timeout_ms_, true);
   }
 
   bool healthy() const override { return db_ != nullptr; }
