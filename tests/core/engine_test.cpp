@@ -245,6 +245,31 @@ TEST_F(EngineTest, EmptyBlobAndEmptyTextAreNotNull) {
   EXPECT_EQ(conn.exec_driver_sql("SELECT b, t FROM e").one(), in);
 }
 
+TEST_F(EngineTest, ParametersMayBeGoneBeforeTheRowsAreRead) {
+  // The driver keeps what a query needs to step on; a write's RETURNING rows
+  // are made in the first step (ASan checks that nothing reads freed values).
+  auto conn = engine().connect();
+  conn.exec_driver_sql("CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT)");
+  for (int i = 0; i < 50; ++i) {
+    std::vector<r::Value> row{std::int64_t{i}, std::string(40, static_cast<char>('a' + i % 26))};
+    conn.exec_driver_sql(sql("INSERT INTO p VALUES (?, ?)"), row);
+  }
+  auto query = [&] {
+    std::vector<r::Value> params{std::string(40, 'm')};
+    return conn.exec_driver_sql(sql("SELECT id FROM p WHERE name >= ? ORDER BY id"), params);
+  }();
+  std::int64_t matched = 0;
+  for (const r::Row& row : query) matched += row.get<std::int64_t>(0) % 26 >= 12;
+  EXPECT_EQ(matched, 26) << "the names from 'm' on: ids with i % 26 >= 12";
+  auto written = [&] {
+    std::vector<r::Value> params{std::string(40, 'z'), std::int64_t{10}};
+    return conn.exec_driver_sql(sql("UPDATE p SET name = ? WHERE id < ? RETURNING name"), params);
+  }();
+  int renamed = 0;
+  for (const r::Row& row : written) renamed += row.get<std::string>(0) == std::string(40, 'z');
+  EXPECT_EQ(renamed, 10);
+}
+
 TEST_F(EngineTest, IntOrNullAndTextOrNullTellNullFromZeroAndEmpty) {
   auto conn = engine().connect();
   conn.exec_driver_sql(on_postgres() ? "CREATE TABLE z (i BIGINT, t TEXT, b BYTEA)" : "CREATE TABLE z (i INTEGER, t TEXT, b BLOB)");

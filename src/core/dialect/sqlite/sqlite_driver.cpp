@@ -342,6 +342,10 @@ class SqliteConnection final : public DriverConnection, public std::enable_share
                                  std::to_string(params.size()) + " parameters were given\n[SQL: " + sql + "]",
                              d);
     }
+    // A statement that writes does all its work in the first step (RETURNING
+    // rows too), inside execute(), while `params` lives: SQLite may read the
+    // values in place. A query steps on after execute() returns: copies.
+    auto keep = sqlite3_stmt_readonly(stmt) ? SQLITE_TRANSIENT : SQLITE_STATIC;
     for (int i = 0; i < expected; ++i) {
       const Value& v = params[static_cast<std::size_t>(i)];
       int rc = SQLITE_OK;
@@ -352,14 +356,14 @@ class SqliteConnection final : public DriverConnection, public std::enable_share
         case Value::Kind::real: rc = sqlite3_bind_double(stmt, i + 1, v.as_double()); break;
         case Value::Kind::text: {
           auto& s = v.as_text();
-          rc = sqlite3_bind_text64(stmt, i + 1, s.data(), s.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+          rc = sqlite3_bind_text64(stmt, i + 1, s.data(), s.size(), keep, SQLITE_UTF8);
           break;
         }
         case Value::Kind::bytes: {
           auto& b = v.as_bytes();
           // An empty vector's data() may be null, which SQLite would bind as NULL.
           rc = b.empty() ? sqlite3_bind_zeroblob(stmt, i + 1, 0)
-                         : sqlite3_bind_blob64(stmt, i + 1, b.data(), b.size(), SQLITE_TRANSIENT);
+                         : sqlite3_bind_blob64(stmt, i + 1, b.data(), b.size(), keep);
           break;
         }
       }
