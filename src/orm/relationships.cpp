@@ -337,13 +337,16 @@ void SessionImpl::drop_rel_dirty() {
 void SessionImpl::reset_states(InstanceBase* i) {
   if (!i->cls->related) return;
   for_each_state(i, [&](RelState& s) {
-    std::vector<InstanceBase*> linked;
-    for (auto* v : {&s.items_, &s.added_, &s.removed_})
-      for (auto* x : std::exchange(*v, {})) linked.push_back(x);
+    // The state is emptied before anything is unlinked: an unlink may free an
+    // object, whose own reset may reach this state again.
+    auto was_items = std::exchange(s.items_, {});
+    auto was_added = std::exchange(s.added_, {});
+    auto was_removed = std::exchange(s.removed_, {});
     s.loaded_ = false;
     s.changed_ = false;
     s.overridden_ = false;
-    for (auto* x : linked) unlink(x);
+    for (auto* v : {&was_items, &was_added, &was_removed})
+      for (auto* x : *v) unlink(x);
   });
 }
 

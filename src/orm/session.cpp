@@ -159,10 +159,31 @@ std::vector<Value> SessionImpl::identity_key(const InstanceBase& i) const {
   return key;
 }
 
+namespace {
+
+/// The single integer key an object is filed under (as identity_key() reads
+/// it), without building a key vector; nullopt for any other key.
+std::optional<std::int64_t> int_identity_key(const InstanceBase& i) {
+  const ClassInfo& cls = *i.cls;
+  if (cls.primary_key.size() != 1) return std::nullopt;
+  if (i.committed.size() == cls.columns.size()) {
+    auto* v = std::get_if<std::int64_t>(&i.committed[cls.primary_key[0]].storage());
+    return v ? std::optional<std::int64_t>(*v) : std::nullopt;
+  }
+  Value v = cls.columns[cls.primary_key[0]].access->get(i.object);
+  return v.kind() == Value::Kind::integer ? std::optional<std::int64_t>(v.as_int()) : std::nullopt;
+}
+
+}  // namespace
+
 void SessionImpl::insert_identity(InstanceBase* i) {
-  auto key = identity_key(*i);
-  auto& map = identity[i->cls];
-  bool fresh = is_int_key(key) ? map.by_int.emplace(key[0].as_int(), i).second : map.by_values.emplace(key, i).second;
+  bool fresh;
+  if (auto int_key = int_identity_key(*i)) {
+    fresh = identity[i->cls].by_int.emplace(*int_key, i).second;
+  } else {
+    auto key = identity_key(*i);
+    fresh = identity[i->cls].by_values.emplace(std::move(key), i).second;
+  }
   if (!fresh)
     throw InvalidRequestError("another object with the identity " + describe(*i) +
                               " is already in this session; use merge() to copy values onto it");
@@ -171,6 +192,16 @@ void SessionImpl::insert_identity(InstanceBase* i) {
 
 void SessionImpl::erase_identity(InstanceBase* i) {
   // Only if the entry is this object: another may have taken the key since.
+  if (auto int_key = int_identity_key(*i)) {
+    auto it = identity.find(i->cls);
+    if (it == identity.end()) return;
+    auto f = it->second.by_int.find(*int_key);
+    if (f != it->second.by_int.end() && f->second == i) {
+      it->second.by_int.erase(f);
+      --identity_size;
+    }
+    return;
+  }
   auto key = identity_key(*i);
   if (find(*i->cls, key) == i) erase_key(*i->cls, key);
 }
