@@ -456,18 +456,20 @@ void copy_foreign_key(const ForeignKeyCopy& f) {
 struct FlushPlan {
   std::vector<ForeignKeyCopy> keys;
   std::vector<AssociationRow> insert_rows, delete_rows;
-  /// Indexes into `keys` by child, so an object finds its own links without a scan of all.
-  std::unordered_map<const InstanceBase*, std::vector<std::size_t>> keys_by_child;
+  /// (child, index into `keys`) sorted, so an object finds its own links
+  /// without a scan of all: one array, not a hash node and a list per child.
+  std::vector<std::pair<const InstanceBase*, std::size_t>> keys_by_child;
 
   void index_keys() {
-    for (std::size_t k = 0; k < keys.size(); ++k) keys_by_child[keys[k].child].push_back(k);
+    keys_by_child.reserve(keys.size());
+    for (std::size_t k = 0; k < keys.size(); ++k) keys_by_child.emplace_back(keys[k].child, k);
+    std::sort(keys_by_child.begin(), keys_by_child.end());
   }
-  /// Calls `f` with each ForeignKeyCopy whose child is `child`.
+  /// Calls `f` with each ForeignKeyCopy whose child is `child`, in the order they were planned.
   template <class F>
   void for_keys_of(const InstanceBase* child, F&& f) {
-    auto it = keys_by_child.find(child);
-    if (it == keys_by_child.end()) return;
-    for (auto k : it->second) f(keys[k]);
+    auto it = std::lower_bound(keys_by_child.begin(), keys_by_child.end(), std::make_pair(child, std::size_t{0}));
+    for (; it != keys_by_child.end() && it->first == child; ++it) f(keys[it->second]);
   }
 };
 
@@ -588,19 +590,22 @@ void SessionImpl::flush(bool full) {
 
   // (1) modified objects
   std::vector<InstanceBase*> dirty;
-  std::unordered_set<InstanceBase*> considered;
   auto consider = [&](InstanceBase* i) {
-    if (i->state != ObjectState::persistent || (i->flags & flag_expired) || !considered.insert(i).second) return;
+    if (i->state != ObjectState::persistent || (i->flags & flag_expired)) return;
     if (modified(i)) dirty.push_back(i);
   };
   if (full) {
+    // The identity map lists each object once (I3).
     for (auto& [cls, map] : identity) {
       for (auto& [k, i] : map.by_int) consider(i);
       for (auto& [k, i] : map.by_values) consider(i);
     }
   } else {
-    for (auto* i : touched) consider(i);
-    for (auto* i : kept) consider(i);
+    // An object may be both touched and kept.
+    std::unordered_set<InstanceBase*> considered;
+    for (auto* list : {&touched, &kept})
+      for (auto* i : *list)
+        if (considered.insert(i).second) consider(i);
   }
   auto release_touched = [&] {
     for (auto* i : touched) i->flags &= ~flag_touched;
@@ -817,7 +822,18 @@ void SessionImpl::flush(bool full) {
       std::vector<InstanceBase*> mine;
       for (auto* i : pending)
         if (i->cls == cls) mine.push_back(i);
-      // Self-referential rows: a parent before its children.
+      // Self-referential rows: a parent before its children. Only a model with a
+      // relationship to itself can have them; the others insert in add order.
+      bool self_referential = std::any_of(cls->relationships.begin(), cls->relationships.end(),
+                                          [&](const auto& rel) { return rel->target == cls; });
+      if (!self_referential) {
+        if (mine.size() > 1 && db(cls).dialect().insert_many_rows() > 1) {
+          insert_many(mine);
+        } else {
+          for (auto* i : mine) insert_one(i);
+        }
+        return;
+      }
       std::unordered_set<const InstanceBase*> in_flush(mine.begin(), mine.end());
       std::vector<InstanceBase*> ordered;
       std::unordered_set<InstanceBase*> placed;
