@@ -572,6 +572,9 @@ void SessionImpl::fail_flush() {
 void SessionImpl::flush(bool full) {
   check_usable();
   if (flushing) return;
+  // An autoflush with nothing added, deleted, accessed or kept has nothing to
+  // write (the common case of a read after a read): no plan, no scan.
+  if (!full && pending.empty() && deleted.empty() && rel_dirty.empty() && touched.empty() && kept.empty()) return;
   flushing = true;
   struct Reset {
     bool& flag;
@@ -600,6 +603,8 @@ void SessionImpl::flush(bool full) {
       for (auto& [k, i] : map.by_int) consider(i);
       for (auto& [k, i] : map.by_values) consider(i);
     }
+  } else if (kept.empty()) {
+    for (auto* i : touched) consider(i);  // listed once each: flag_touched guards the list
   } else {
     // An object may be both touched and kept.
     std::unordered_set<InstanceBase*> considered;
@@ -982,7 +987,7 @@ using namespace detail;
 // ---- Session ------------------------------------------------------------------------------
 
 Session::Session(Engine engine, SessionOptions options)
-    : impl_(std::make_unique<SessionImpl>(std::move(engine), options)) {}
+    : impl_(std::make_unique<SessionImpl>(std::move(engine), std::move(options))) {}
 Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&& o) noexcept {
   if (this != &o) {
