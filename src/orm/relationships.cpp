@@ -149,7 +149,11 @@ std::vector<Value> parent_key_of(const RelationshipInfo& rel, const InstanceBase
   return key;
 }
 
-InstanceBase::~InstanceBase() { delete extra; }
+InstanceBase::~InstanceBase() {
+  delete extra;
+  if (committed)
+    for (std::size_t c = 0; c < cls->columns.size(); ++c) committed[c].~Value();
+}
 
 void bind_relationships(InstanceBase* i) {
   for (auto& rel : i->cls->relationships)
@@ -377,7 +381,7 @@ void SessionImpl::add(InstanceBase* i) {
     i->flags = flag_touched;  // pending objects are written whole: no need to track access
     hold(pending, i);
   } else {
-    if (i->committed.empty()) snapshot(i);
+    if (!i->has_snapshot) snapshot(i);
     insert_identity(i);  // may throw (the key is taken): the object stays detached
     i->session = this;
     i->state = ObjectState::persistent;

@@ -153,7 +153,7 @@ InstanceBase* SessionImpl::find(const ClassInfo& cls, const std::vector<Value>& 
 std::vector<Value> SessionImpl::identity_key(const InstanceBase& i) const {
   // The key an object is filed under is the one it had when loaded or flushed;
   // its members may hold a changed key that is not written yet.
-  if (i.committed.size() != i.cls->columns.size()) return key_of(i);
+  if (!i.has_snapshot) return key_of(i);
   std::vector<Value> key;
   for (auto k : i.cls->primary_key) key.push_back(i.committed[k]);
   return key;
@@ -166,7 +166,7 @@ namespace {
 std::optional<std::int64_t> int_identity_key(const InstanceBase& i) {
   const ClassInfo& cls = *i.cls;
   if (cls.primary_key.size() != 1) return std::nullopt;
-  if (i.committed.size() == cls.columns.size()) {
+  if (i.has_snapshot) {
     auto* v = std::get_if<std::int64_t>(&i.committed[cls.primary_key[0]].storage());
     return v ? std::optional<std::int64_t>(*v) : std::nullopt;
   }
@@ -217,14 +217,14 @@ void SessionImpl::erase_key(const ClassInfo& cls, const std::vector<Value>& key)
 
 void SessionImpl::snapshot(InstanceBase* i) {
   auto& cols = i->cls->columns;
-  i->committed.resize(cols.size());
   for (std::size_t c = 0; c < cols.size(); ++c) i->committed[c] = cols[c].access->get(i->object);
+  i->has_snapshot = true;
 }
 
 std::vector<std::size_t> SessionImpl::changed_columns(const InstanceBase* i) const {
   std::vector<std::size_t> changed;
   auto& cols = i->cls->columns;
-  if (i->committed.size() != cols.size()) return changed;
+  if (!i->has_snapshot) return changed;
   for (std::size_t c = 0; c < cols.size(); ++c)
     if (!cols[c].access->equals(i->object, i->committed[c])) changed.push_back(c);
   return changed;
@@ -232,7 +232,7 @@ std::vector<std::size_t> SessionImpl::changed_columns(const InstanceBase* i) con
 
 bool SessionImpl::modified(const InstanceBase* i) const {
   auto& cols = i->cls->columns;
-  if (i->committed.size() != cols.size()) return false;
+  if (!i->has_snapshot) return false;
   for (std::size_t c = 0; c < cols.size(); ++c)
     if (!cols[c].access->equals(i->object, i->committed[c])) return true;
   return false;
@@ -286,7 +286,7 @@ InstanceBase* SessionImpl::load_row(const ClassInfo& cls, const Row& row, int fi
 
 bool SessionImpl::refresh(InstanceBase* i) {
   auto& cls = *i->cls;
-  auto key = i->committed.empty() ? key_of(*i) : std::vector<Value>{};
+  auto key = i->has_snapshot ? std::vector<Value>{} : key_of(*i);
   if (key.empty())
     for (auto k : cls.primary_key) key.push_back(i->committed[k]);
   auto result = read(&cls, [&](Connection& c) { return c.exec_driver_sql(select_by_key_sql(cls, c.dialect()), key); });
@@ -678,7 +678,12 @@ void SessionImpl::flush(bool full) {
         if (!changed.empty()) changes.emplace_back(i, std::move(changed));
       }
       std::sort(changes.begin(), changes.end(),
-                [](const auto& a, const auto& b) { return a.first->committed < b.first->committed; });
+                [](const auto& a, const auto& b) {
+                  const Value* x = a.first->committed;
+                  const Value* y = b.first->committed;
+                  return std::lexicographical_compare_three_way(x, x + a.first->cls->columns.size(), y,
+                                                                y + b.first->cls->columns.size()) < 0;
+                });
       for (auto& [i, changed] : changes) {
         const ClassInfo* cls = i->cls;
         std::vector<Value> params;
@@ -1114,7 +1119,7 @@ void Session::rollback() {
     if (i->state == ObjectState::persistent) s.erase_identity(i);
     i->state = ObjectState::transient;
     i->session = nullptr;
-    i->committed.clear();
+    i->has_snapshot = false;
   }
   for (auto it = s.rekeyed.rbegin(); it != s.rekeyed.rend(); ++it) {
     auto* i = it->first;
