@@ -953,6 +953,16 @@ void SessionImpl::flush(bool full) {
 }
 
 void SessionImpl::detach_all() {
+  // Each object of the identity map is held until every object is detached:
+  // one freed before would leave the session through on_release (a dirty
+  // check and an identity-map erase each) only to be forgotten with the map.
+  std::vector<InstanceBase*> all;
+  all.reserve(identity_size);
+  for (auto& [cls, map] : identity) {
+    for (auto& [k, i] : map.by_int) all.push_back(i);
+    for (auto& [k, i] : map.by_values) all.push_back(i);
+  }
+  for (auto* i : all) ++i->refs;
   reset_all_states();
   auto detach = [](InstanceBase* i) {
     i->session = nullptr;
@@ -964,11 +974,6 @@ void SessionImpl::detach_all() {
   for (auto* list : {&pending, &deleted, &touched, &kept, &inserted, &removed})
     for (auto* i : std::exchange(*list, {})) held.push_back(i);
   for (auto& entry : std::exchange(rekeyed, {})) held.push_back(entry.first);
-  std::vector<InstanceBase*> all;
-  for (auto& [cls, map] : identity) {
-    for (auto& [k, i] : map.by_int) all.push_back(i);
-    for (auto& [k, i] : map.by_values) all.push_back(i);
-  }
   identity.clear();
   identity_size = 0;
   for (auto* i : held) {
@@ -976,13 +981,10 @@ void SessionImpl::detach_all() {
     detach(i);
   }
   for (auto* i : all) detach(i);
-  // Objects only the identity map knew (no Ptr, no list: each list entry holds a
-  // reference) are freed here; collected first, since freeing one can release others.
-  std::vector<InstanceBase*> orphans;
-  for (auto* i : all)
-    if (i->refs == 0) orphans.push_back(i);
-  for (auto* i : orphans) delete i;
-  drop_all(std::move(held));  // session is null now: a last reference frees the object
+  // The session is null now: a last reference deletes the object. Objects only
+  // the identity map knew (no Ptr, no list: each list entry holds a reference) go here.
+  drop_all(std::move(all));
+  drop_all(std::move(held));
 }
 
 }  // namespace detail
@@ -1160,11 +1162,13 @@ void Session::close() {
 }
 
 void Session::expire_all() {
-  impl_->reset_all_states();
+  // Expired first: an object that the reset below frees is then not compared
+  // with its snapshot (an expired object's changes are discarded, not kept).
   for (auto& [cls, map] : impl_->identity) {
     for (auto& [k, i] : map.by_int) i->flags |= flag_expired;
     for (auto& [k, i] : map.by_values) i->flags |= flag_expired;
   }
+  impl_->reset_all_states();
 }
 
 void Session::expire_instance(InstanceBase* i) {
