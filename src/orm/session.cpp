@@ -179,10 +179,10 @@ std::optional<std::int64_t> int_identity_key(const InstanceBase& i) {
 void SessionImpl::insert_identity(InstanceBase* i) {
   bool fresh;
   if (auto int_key = int_identity_key(*i)) {
-    fresh = identity[i->cls].by_int.emplace(*int_key, i).second;
+    fresh = identity_of(*i->cls).by_int.emplace(*int_key, i).second;
   } else {
     auto key = identity_key(*i);
-    fresh = identity[i->cls].by_values.emplace(std::move(key), i).second;
+    fresh = identity_of(*i->cls).by_values.emplace(std::move(key), i).second;
   }
   if (!fresh)
     throw InvalidRequestError("another object with the identity " + describe(*i) +
@@ -239,7 +239,7 @@ bool SessionImpl::modified(const InstanceBase* i) const {
 }
 
 InstanceBase* SessionImpl::load_row(const ClassInfo& cls, const Row& row, int first) {
-  auto& map = identity[&cls];
+  auto& map = identity_of(cls);
   // The common key, one integer column, is looked up without building a key vector.
   std::vector<Value> key;
   std::int64_t int_key = 0;
@@ -974,8 +974,7 @@ void SessionImpl::detach_all() {
   for (auto* list : {&pending, &deleted, &touched, &kept, &inserted, &removed})
     for (auto* i : std::exchange(*list, {})) held.push_back(i);
   for (auto& entry : std::exchange(rekeyed, {})) held.push_back(entry.first);
-  identity.clear();
-  identity_size = 0;
+  clear_identity();
   for (auto* i : held) {
     if (i->state == ObjectState::pending) i->state = ObjectState::transient;
     detach(i);
