@@ -456,20 +456,35 @@ void copy_foreign_key(const ForeignKeyCopy& f) {
 struct FlushPlan {
   std::vector<ForeignKeyCopy> keys;
   std::vector<AssociationRow> insert_rows, delete_rows;
-  /// (child, index into `keys`) sorted, so an object finds its own links
-  /// without a scan of all: one array, not a hash node and a list per child.
-  std::vector<std::pair<const InstanceBase*, std::size_t>> keys_by_child;
+  /// Each child's first entry in `keys`, in an open-addressing table, and
+  /// `next_key` chaining its others: an object finds its own links without a
+  /// scan of all, and the index costs two arrays, not a hash node per child.
+  static constexpr std::size_t none = static_cast<std::size_t>(-1);
+  std::vector<std::pair<const InstanceBase*, std::size_t>> first_key;
+  std::vector<std::size_t> next_key;
 
+  std::size_t slot_of(const InstanceBase* child) const {
+    std::size_t mask = first_key.size() - 1;
+    // Objects are 16-byte aligned heap blocks: mix the address before masking.
+    std::size_t at = static_cast<std::size_t>((reinterpret_cast<std::uintptr_t>(child) >> 4) * 0x9E3779B97F4A7C15ULL >> 20) & mask;
+    while (first_key[at].first && first_key[at].first != child) at = (at + 1) & mask;
+    return at;
+  }
   void index_keys() {
-    keys_by_child.reserve(keys.size());
-    for (std::size_t k = 0; k < keys.size(); ++k) keys_by_child.emplace_back(keys[k].child, k);
-    std::sort(keys_by_child.begin(), keys_by_child.end());
+    first_key.assign(std::bit_ceil(2 * keys.size() + 1), {nullptr, none});
+    next_key.assign(keys.size(), none);
+    for (std::size_t k = keys.size(); k-- > 0;) {  // backwards: each chain ends up in planned order
+      auto& slot = first_key[slot_of(keys[k].child)];
+      slot.first = keys[k].child;
+      next_key[k] = slot.second;
+      slot.second = k;
+    }
   }
   /// Calls `f` with each ForeignKeyCopy whose child is `child`, in the order they were planned.
   template <class F>
   void for_keys_of(const InstanceBase* child, F&& f) {
-    auto it = std::lower_bound(keys_by_child.begin(), keys_by_child.end(), std::make_pair(child, std::size_t{0}));
-    for (; it != keys_by_child.end() && it->first == child; ++it) f(keys[it->second]);
+    if (first_key.empty()) return;
+    for (std::size_t k = first_key[slot_of(child)].second; k != none; k = next_key[k]) f(keys[k]);
   }
 };
 
