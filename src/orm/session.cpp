@@ -727,12 +727,13 @@ void SessionImpl::flush(bool full) {
     // An object's INSERT: its foreign keys copied from parents already
     // inserted, then the columns it writes and their values.
     struct Row {
-      InstanceBase* object;
+      InstanceBase* object = nullptr;
       std::vector<bool> included;
       std::vector<Value> values;
       bool server_defaults = false;
     };
-    auto row_of = [&](InstanceBase* i) {
+    // Fills `row` for `i`, reusing its buffers (one row at a time on SQLite).
+    auto fill_row = [&](InstanceBase* i, Row& row) {
       const ClassInfo* cls = i->cls;
       plan.for_keys_of(i, [](ForeignKeyCopy& f) {
         if (!f.done && (!f.parent || key_ready(f.parent))) {
@@ -740,8 +741,11 @@ void SessionImpl::flush(bool full) {
           f.done = true;
         }
       });
-      Row row{i, std::vector<bool>(cls->columns.size(), true), {}};
+      row.object = i;
+      row.included.assign(cls->columns.size(), true);
+      row.values.clear();
       row.values.reserve(cls->columns.size());
+      row.server_defaults = false;
       for (std::size_t col = 0; col < cls->columns.size(); ++col) {
         auto& info = cls->columns[col];
         auto& access = *info.access;
@@ -760,8 +764,8 @@ void SessionImpl::flush(bool full) {
         }
         row.values.push_back(std::move(v));
       }
-      return row;
     };
+    Row one_row;  // insert_one's, reused from object to object
     // After its INSERT: the generated key (if any) set, the object persistent.
     auto inserted_row = [&](Row& row, std::optional<std::int64_t> key) {
       auto* i = row.object;
@@ -778,7 +782,8 @@ void SessionImpl::flush(bool full) {
       return cls->autoincrement >= 0 && !row.included[static_cast<std::size_t>(cls->autoincrement)];
     };
     auto insert_one = [&](InstanceBase* i) {
-      Row row = row_of(i);
+      Row& row = one_row;
+      fill_row(i, row);
       const ClassInfo* cls = i->cls;
       auto& c = db(cls);
       auto result = c.exec_driver_sql(insert_sql(*cls, c.dialect(), row.included), row.values);
@@ -830,7 +835,8 @@ void SessionImpl::flush(bool full) {
         batch.clear();
       };
       for (auto* i : objects) {
-        Row row = row_of(i);
+        Row row;
+        fill_row(i, row);
         if (!batch.empty() && (row.included != batch.front().included ||
                                (batch.size() + 1) * row.values.size() > 65535 || batch.size() == d.insert_many_rows()))
           write();
