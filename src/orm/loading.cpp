@@ -370,22 +370,39 @@ class Loader {
   void selectin(const std::vector<InstanceBase*>& objects, const PlanItem& item) {
     auto states = waiting(objects, item);
     if (states.empty()) return;
-    // Distinct keys, in the parents' order, 500 per statement.
+    // Distinct keys, in the parents' order, 500 per statement; with each key,
+    // its states. A single integer key is found by hash, any other in an ordered map.
     std::vector<std::vector<Value>> keys;
-    std::map<std::vector<Value>, std::vector<RelState*>> by_key;
+    std::vector<std::vector<RelState*>> states_of_key;
+    std::unordered_map<std::int64_t, std::size_t> int_keys;
+    std::map<std::vector<Value>, std::size_t> other_keys;
     for (auto* st : states) {
       auto key = owner_key(*item.rel, *st->owner_);
-      auto& list = by_key[key];
-      if (list.empty()) keys.push_back(key);
-      list.push_back(st);
+      std::size_t at;
+      bool fresh;
+      if (key.size() == 1 && key[0].kind() == Value::Kind::integer) {
+        auto [it, added] = int_keys.try_emplace(key[0].as_int(), keys.size());
+        at = it->second;
+        fresh = added;
+      } else {
+        auto [it, added] = other_keys.try_emplace(key, keys.size());
+        at = it->second;
+        fresh = added;
+      }
+      if (fresh) {
+        keys.push_back(std::move(key));
+        states_of_key.emplace_back();
+      }
+      states_of_key[at].push_back(st);
     }
     auto cols = key_columns(*item.rel);
     for (std::size_t start = 0; start < keys.size(); start += kInChunk) {
+      std::size_t end = std::min(keys.size(), start + kInChunk);
       std::vector<std::vector<Value>> chunk(keys.begin() + static_cast<std::ptrdiff_t>(start),
-                                            keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), start + kInChunk)));
+                                            keys.begin() + static_cast<std::ptrdiff_t>(end));
       std::vector<RelState*> chunk_states;
-      for (auto& k : chunk)
-        for (auto* st : by_key[k]) chunk_states.push_back(st);
+      for (std::size_t k = start; k < end; ++k)
+        for (auto* st : states_of_key[k]) chunk_states.push_back(st);
       load_into(item, chunk_states, in_keys(cols, chunk));
     }
   }

@@ -503,14 +503,13 @@ RelState& state_of(InstanceBase* i, const RelationshipInfo& rel) {
                         ", not to this " + i->cls->type_name);
   if (rel.access) return rel.access->state(i->object);
   if (!i->extra) i->extra = new ExtraStates();
-  auto& slots = i->extra->slots;
-  if (slots.size() <= rel.slot) slots.resize(rel.slot + 1);
-  if (!slots[rel.slot]) {
-    slots[rel.slot].reset(rel.make_state());
-    slots[rel.slot]->owner_ = i;
-    slots[rel.slot]->info_ = &rel;
+  auto& slot = i->extra->at(rel.slot);
+  if (!slot) {
+    slot.reset(rel.make_state());
+    slot->owner_ = i;
+    slot->info_ = &rel;
   }
-  return *slots[rel.slot];
+  return *slot;
 }
 
 }  // namespace detail

@@ -149,7 +149,11 @@ std::vector<Value> parent_key_of(const RelationshipInfo& rel, const InstanceBase
   return key;
 }
 
-InstanceBase::~InstanceBase() { delete extra; }
+InstanceBase::~InstanceBase() {
+  delete extra;
+  if (committed)
+    for (std::size_t c = 0; c < cls->columns.size(); ++c) committed[c].~Value();
+}
 
 void bind_relationships(InstanceBase* i) {
   for (auto& rel : i->cls->relationships)
@@ -337,13 +341,16 @@ void SessionImpl::drop_rel_dirty() {
 void SessionImpl::reset_states(InstanceBase* i) {
   if (!i->cls->related) return;
   for_each_state(i, [&](RelState& s) {
-    std::vector<InstanceBase*> linked;
-    for (auto* v : {&s.items_, &s.added_, &s.removed_})
-      for (auto* x : std::exchange(*v, {})) linked.push_back(x);
+    // The state is emptied before anything is unlinked: an unlink may free an
+    // object, whose own reset may reach this state again.
+    auto was_items = std::exchange(s.items_, {});
+    auto was_added = std::exchange(s.added_, {});
+    auto was_removed = std::exchange(s.removed_, {});
     s.loaded_ = false;
     s.changed_ = false;
     s.overridden_ = false;
-    for (auto* x : linked) unlink(x);
+    for (auto* v : {&was_items, &was_added, &was_removed})
+      for (auto* x : *v) unlink(x);
   });
 }
 
@@ -374,7 +381,7 @@ void SessionImpl::add(InstanceBase* i) {
     i->flags = flag_touched;  // pending objects are written whole: no need to track access
     hold(pending, i);
   } else {
-    if (i->committed.empty()) snapshot(i);
+    if (!i->has_snapshot) snapshot(i);
     insert_identity(i);  // may throw (the key is taken): the object stays detached
     i->session = this;
     i->state = ObjectState::persistent;

@@ -3,6 +3,8 @@
 // (session.cpp) and loading (loading.cpp).
 #pragma once
 
+#include <array>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,9 +67,27 @@ struct RelationshipInfo {
 /// "the default bind" or "bind 'key'", for errors.
 std::string bind_name(const ClassInfo& cls);
 
-/// Whatever extra state an object carries for backref-created sides.
+/// Whatever extra state an object carries for backref-created sides, by slot.
+/// A model has one or two such sides as a rule: those slots are inline, so a
+/// backref's state costs no list allocation besides its own.
 struct ExtraStates {
-  std::vector<std::unique_ptr<RelState>> slots;
+  static constexpr std::size_t inline_slots = 2;
+  std::array<std::unique_ptr<RelState>, inline_slots> first;
+  std::vector<std::unique_ptr<RelState>> rest;  ///< slots from inline_slots on
+
+  /// The state in `slot`, or null.
+  RelState* find(std::size_t slot) const {
+    if (slot < inline_slots) return first[slot].get();
+    slot -= inline_slots;
+    return slot < rest.size() ? rest[slot].get() : nullptr;
+  }
+  /// The holder of `slot` (empty until the state is made).
+  std::unique_ptr<RelState>& at(std::size_t slot) {
+    if (slot < inline_slots) return first[slot];
+    slot -= inline_slots;
+    if (rest.size() <= slot) rest.resize(slot + 1);
+    return rest[slot];
+  }
 };
 
 /// Resolves every enrolled model's relationships (targets, directions, join
@@ -80,8 +100,8 @@ void for_each_state(InstanceBase* i, F&& f) {
   for (auto& rel : i->cls->relationships) {
     if (rel->access) {
       f(rel->access->state(i->object));
-    } else if (i->extra && rel->slot < i->extra->slots.size() && i->extra->slots[rel->slot]) {
-      f(*i->extra->slots[rel->slot]);
+    } else if (i->extra) {
+      if (RelState* s = i->extra->find(rel->slot)) f(*s);
     }
   }
 }

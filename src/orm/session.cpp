@@ -153,16 +153,37 @@ InstanceBase* SessionImpl::find(const ClassInfo& cls, const std::vector<Value>& 
 std::vector<Value> SessionImpl::identity_key(const InstanceBase& i) const {
   // The key an object is filed under is the one it had when loaded or flushed;
   // its members may hold a changed key that is not written yet.
-  if (i.committed.size() != i.cls->columns.size()) return key_of(i);
+  if (!i.has_snapshot) return key_of(i);
   std::vector<Value> key;
   for (auto k : i.cls->primary_key) key.push_back(i.committed[k]);
   return key;
 }
 
+namespace {
+
+/// The single integer key an object is filed under (as identity_key() reads
+/// it), without building a key vector; nullopt for any other key.
+std::optional<std::int64_t> int_identity_key(const InstanceBase& i) {
+  const ClassInfo& cls = *i.cls;
+  if (cls.primary_key.size() != 1) return std::nullopt;
+  if (i.has_snapshot) {
+    auto* v = std::get_if<std::int64_t>(&i.committed[cls.primary_key[0]].storage());
+    return v ? std::optional<std::int64_t>(*v) : std::nullopt;
+  }
+  Value v = cls.columns[cls.primary_key[0]].access->get(i.object);
+  return v.kind() == Value::Kind::integer ? std::optional<std::int64_t>(v.as_int()) : std::nullopt;
+}
+
+}  // namespace
+
 void SessionImpl::insert_identity(InstanceBase* i) {
-  auto key = identity_key(*i);
-  auto& map = identity[i->cls];
-  bool fresh = is_int_key(key) ? map.by_int.emplace(key[0].as_int(), i).second : map.by_values.emplace(key, i).second;
+  bool fresh;
+  if (auto int_key = int_identity_key(*i)) {
+    fresh = identity_of(*i->cls).by_int.emplace(*int_key, i).second;
+  } else {
+    auto key = identity_key(*i);
+    fresh = identity_of(*i->cls).by_values.emplace(std::move(key), i).second;
+  }
   if (!fresh)
     throw InvalidRequestError("another object with the identity " + describe(*i) +
                               " is already in this session; use merge() to copy values onto it");
@@ -171,6 +192,16 @@ void SessionImpl::insert_identity(InstanceBase* i) {
 
 void SessionImpl::erase_identity(InstanceBase* i) {
   // Only if the entry is this object: another may have taken the key since.
+  if (auto int_key = int_identity_key(*i)) {
+    auto it = identity.find(i->cls);
+    if (it == identity.end()) return;
+    auto f = it->second.by_int.find(*int_key);
+    if (f != it->second.by_int.end() && f->second == i) {
+      it->second.by_int.erase(f);
+      --identity_size;
+    }
+    return;
+  }
   auto key = identity_key(*i);
   if (find(*i->cls, key) == i) erase_key(*i->cls, key);
 }
@@ -186,14 +217,14 @@ void SessionImpl::erase_key(const ClassInfo& cls, const std::vector<Value>& key)
 
 void SessionImpl::snapshot(InstanceBase* i) {
   auto& cols = i->cls->columns;
-  i->committed.resize(cols.size());
   for (std::size_t c = 0; c < cols.size(); ++c) i->committed[c] = cols[c].access->get(i->object);
+  i->has_snapshot = true;
 }
 
 std::vector<std::size_t> SessionImpl::changed_columns(const InstanceBase* i) const {
   std::vector<std::size_t> changed;
   auto& cols = i->cls->columns;
-  if (i->committed.size() != cols.size()) return changed;
+  if (!i->has_snapshot) return changed;
   for (std::size_t c = 0; c < cols.size(); ++c)
     if (!cols[c].access->equals(i->object, i->committed[c])) changed.push_back(c);
   return changed;
@@ -201,14 +232,14 @@ std::vector<std::size_t> SessionImpl::changed_columns(const InstanceBase* i) con
 
 bool SessionImpl::modified(const InstanceBase* i) const {
   auto& cols = i->cls->columns;
-  if (i->committed.size() != cols.size()) return false;
+  if (!i->has_snapshot) return false;
   for (std::size_t c = 0; c < cols.size(); ++c)
     if (!cols[c].access->equals(i->object, i->committed[c])) return true;
   return false;
 }
 
 InstanceBase* SessionImpl::load_row(const ClassInfo& cls, const Row& row, int first) {
-  auto& map = identity[&cls];
+  auto& map = identity_of(cls);
   // The common key, one integer column, is looked up without building a key vector.
   std::vector<Value> key;
   std::int64_t int_key = 0;
@@ -255,7 +286,7 @@ InstanceBase* SessionImpl::load_row(const ClassInfo& cls, const Row& row, int fi
 
 bool SessionImpl::refresh(InstanceBase* i) {
   auto& cls = *i->cls;
-  auto key = i->committed.empty() ? key_of(*i) : std::vector<Value>{};
+  auto key = i->has_snapshot ? std::vector<Value>{} : key_of(*i);
   if (key.empty())
     for (auto k : cls.primary_key) key.push_back(i->committed[k]);
   auto result = read(&cls, [&](Connection& c) { return c.exec_driver_sql(select_by_key_sql(cls, c.dialect()), key); });
@@ -425,18 +456,35 @@ void copy_foreign_key(const ForeignKeyCopy& f) {
 struct FlushPlan {
   std::vector<ForeignKeyCopy> keys;
   std::vector<AssociationRow> insert_rows, delete_rows;
-  /// Indexes into `keys` by child, so an object finds its own links without a scan of all.
-  std::unordered_map<const InstanceBase*, std::vector<std::size_t>> keys_by_child;
+  /// Each child's first entry in `keys`, in an open-addressing table, and
+  /// `next_key` chaining its others: an object finds its own links without a
+  /// scan of all, and the index costs two arrays, not a hash node per child.
+  static constexpr std::size_t none = static_cast<std::size_t>(-1);
+  std::vector<std::pair<const InstanceBase*, std::size_t>> first_key;
+  std::vector<std::size_t> next_key;
 
-  void index_keys() {
-    for (std::size_t k = 0; k < keys.size(); ++k) keys_by_child[keys[k].child].push_back(k);
+  std::size_t slot_of(const InstanceBase* child) const {
+    std::size_t mask = first_key.size() - 1;
+    // Objects are 16-byte aligned heap blocks: mix the address before masking.
+    std::size_t at = static_cast<std::size_t>((reinterpret_cast<std::uintptr_t>(child) >> 4) * 0x9E3779B97F4A7C15ULL >> 20) & mask;
+    while (first_key[at].first && first_key[at].first != child) at = (at + 1) & mask;
+    return at;
   }
-  /// Calls `f` with each ForeignKeyCopy whose child is `child`.
+  void index_keys() {
+    first_key.assign(std::bit_ceil(2 * keys.size() + 1), {nullptr, none});
+    next_key.assign(keys.size(), none);
+    for (std::size_t k = keys.size(); k-- > 0;) {  // backwards: each chain ends up in planned order
+      auto& slot = first_key[slot_of(keys[k].child)];
+      slot.first = keys[k].child;
+      next_key[k] = slot.second;
+      slot.second = k;
+    }
+  }
+  /// Calls `f` with each ForeignKeyCopy whose child is `child`, in the order they were planned.
   template <class F>
   void for_keys_of(const InstanceBase* child, F&& f) {
-    auto it = keys_by_child.find(child);
-    if (it == keys_by_child.end()) return;
-    for (auto k : it->second) f(keys[k]);
+    if (first_key.empty()) return;
+    for (std::size_t k = first_key[slot_of(child)].second; k != none; k = next_key[k]) f(keys[k]);
   }
 };
 
@@ -539,6 +587,9 @@ void SessionImpl::fail_flush() {
 void SessionImpl::flush(bool full) {
   check_usable();
   if (flushing) return;
+  // An autoflush with nothing added, deleted, accessed or kept has nothing to
+  // write (the common case of a read after a read): no plan, no scan.
+  if (!full && pending.empty() && deleted.empty() && rel_dirty.empty() && touched.empty() && kept.empty()) return;
   flushing = true;
   struct Reset {
     bool& flag;
@@ -557,19 +608,24 @@ void SessionImpl::flush(bool full) {
 
   // (1) modified objects
   std::vector<InstanceBase*> dirty;
-  std::unordered_set<InstanceBase*> considered;
   auto consider = [&](InstanceBase* i) {
-    if (i->state != ObjectState::persistent || (i->flags & flag_expired) || !considered.insert(i).second) return;
+    if (i->state != ObjectState::persistent || (i->flags & flag_expired)) return;
     if (modified(i)) dirty.push_back(i);
   };
   if (full) {
+    // The identity map lists each object once (I3).
     for (auto& [cls, map] : identity) {
       for (auto& [k, i] : map.by_int) consider(i);
       for (auto& [k, i] : map.by_values) consider(i);
     }
+  } else if (kept.empty()) {
+    for (auto* i : touched) consider(i);  // listed once each: flag_touched guards the list
   } else {
-    for (auto* i : touched) consider(i);
-    for (auto* i : kept) consider(i);
+    // An object may be both touched and kept.
+    std::unordered_set<InstanceBase*> considered;
+    for (auto* list : {&touched, &kept})
+      for (auto* i : *list)
+        if (considered.insert(i).second) consider(i);
   }
   auto release_touched = [&] {
     for (auto* i : touched) i->flags &= ~flag_touched;
@@ -637,7 +693,12 @@ void SessionImpl::flush(bool full) {
         if (!changed.empty()) changes.emplace_back(i, std::move(changed));
       }
       std::sort(changes.begin(), changes.end(),
-                [](const auto& a, const auto& b) { return a.first->committed < b.first->committed; });
+                [](const auto& a, const auto& b) {
+                  const Value* x = a.first->committed;
+                  const Value* y = b.first->committed;
+                  return std::lexicographical_compare_three_way(x, x + a.first->cls->columns.size(), y,
+                                                                y + b.first->cls->columns.size()) < 0;
+                });
       for (auto& [i, changed] : changes) {
         const ClassInfo* cls = i->cls;
         std::vector<Value> params;
@@ -666,12 +727,13 @@ void SessionImpl::flush(bool full) {
     // An object's INSERT: its foreign keys copied from parents already
     // inserted, then the columns it writes and their values.
     struct Row {
-      InstanceBase* object;
+      InstanceBase* object = nullptr;
       std::vector<bool> included;
       std::vector<Value> values;
       bool server_defaults = false;
     };
-    auto row_of = [&](InstanceBase* i) {
+    // Fills `row` for `i`, reusing its buffers (one row at a time on SQLite).
+    auto fill_row = [&](InstanceBase* i, Row& row) {
       const ClassInfo* cls = i->cls;
       plan.for_keys_of(i, [](ForeignKeyCopy& f) {
         if (!f.done && (!f.parent || key_ready(f.parent))) {
@@ -679,8 +741,11 @@ void SessionImpl::flush(bool full) {
           f.done = true;
         }
       });
-      Row row{i, std::vector<bool>(cls->columns.size(), true), {}};
+      row.object = i;
+      row.included.assign(cls->columns.size(), true);
+      row.values.clear();
       row.values.reserve(cls->columns.size());
+      row.server_defaults = false;
       for (std::size_t col = 0; col < cls->columns.size(); ++col) {
         auto& info = cls->columns[col];
         auto& access = *info.access;
@@ -699,8 +764,8 @@ void SessionImpl::flush(bool full) {
         }
         row.values.push_back(std::move(v));
       }
-      return row;
     };
+    Row one_row;  // insert_one's, reused from object to object
     // After its INSERT: the generated key (if any) set, the object persistent.
     auto inserted_row = [&](Row& row, std::optional<std::int64_t> key) {
       auto* i = row.object;
@@ -717,7 +782,8 @@ void SessionImpl::flush(bool full) {
       return cls->autoincrement >= 0 && !row.included[static_cast<std::size_t>(cls->autoincrement)];
     };
     auto insert_one = [&](InstanceBase* i) {
-      Row row = row_of(i);
+      Row& row = one_row;
+      fill_row(i, row);
       const ClassInfo* cls = i->cls;
       auto& c = db(cls);
       auto result = c.exec_driver_sql(insert_sql(*cls, c.dialect(), row.included), row.values);
@@ -769,7 +835,8 @@ void SessionImpl::flush(bool full) {
         batch.clear();
       };
       for (auto* i : objects) {
-        Row row = row_of(i);
+        Row row;
+        fill_row(i, row);
         if (!batch.empty() && (row.included != batch.front().included ||
                                (batch.size() + 1) * row.values.size() > 65535 || batch.size() == d.insert_many_rows()))
           write();
@@ -786,7 +853,18 @@ void SessionImpl::flush(bool full) {
       std::vector<InstanceBase*> mine;
       for (auto* i : pending)
         if (i->cls == cls) mine.push_back(i);
-      // Self-referential rows: a parent before its children.
+      // Self-referential rows: a parent before its children. Only a model with a
+      // relationship to itself can have them; the others insert in add order.
+      bool self_referential = std::any_of(cls->relationships.begin(), cls->relationships.end(),
+                                          [&](const auto& rel) { return rel->target == cls; });
+      if (!self_referential) {
+        if (mine.size() > 1 && db(cls).dialect().insert_many_rows() > 1) {
+          insert_many(mine);
+        } else {
+          for (auto* i : mine) insert_one(i);
+        }
+        return;
+      }
       std::unordered_set<const InstanceBase*> in_flush(mine.begin(), mine.end());
       std::vector<InstanceBase*> ordered;
       std::unordered_set<InstanceBase*> placed;
@@ -896,6 +974,16 @@ void SessionImpl::flush(bool full) {
 }
 
 void SessionImpl::detach_all() {
+  // Each object of the identity map is held until every object is detached:
+  // one freed before would leave the session through on_release (a dirty
+  // check and an identity-map erase each) only to be forgotten with the map.
+  std::vector<InstanceBase*> all;
+  all.reserve(identity_size);
+  for (auto& [cls, map] : identity) {
+    for (auto& [k, i] : map.by_int) all.push_back(i);
+    for (auto& [k, i] : map.by_values) all.push_back(i);
+  }
+  for (auto* i : all) ++i->refs;
   reset_all_states();
   auto detach = [](InstanceBase* i) {
     i->session = nullptr;
@@ -907,25 +995,16 @@ void SessionImpl::detach_all() {
   for (auto* list : {&pending, &deleted, &touched, &kept, &inserted, &removed})
     for (auto* i : std::exchange(*list, {})) held.push_back(i);
   for (auto& entry : std::exchange(rekeyed, {})) held.push_back(entry.first);
-  std::vector<InstanceBase*> all;
-  for (auto& [cls, map] : identity) {
-    for (auto& [k, i] : map.by_int) all.push_back(i);
-    for (auto& [k, i] : map.by_values) all.push_back(i);
-  }
-  identity.clear();
-  identity_size = 0;
+  clear_identity();
   for (auto* i : held) {
     if (i->state == ObjectState::pending) i->state = ObjectState::transient;
     detach(i);
   }
   for (auto* i : all) detach(i);
-  // Objects only the identity map knew (no Ptr, no list: each list entry holds a
-  // reference) are freed here; collected first, since freeing one can release others.
-  std::vector<InstanceBase*> orphans;
-  for (auto* i : all)
-    if (i->refs == 0) orphans.push_back(i);
-  for (auto* i : orphans) delete i;
-  drop_all(std::move(held));  // session is null now: a last reference frees the object
+  // The session is null now: a last reference deletes the object. Objects only
+  // the identity map knew (no Ptr, no list: each list entry holds a reference) go here.
+  drop_all(std::move(all));
+  drop_all(std::move(held));
 }
 
 }  // namespace detail
@@ -935,7 +1014,7 @@ using namespace detail;
 // ---- Session ------------------------------------------------------------------------------
 
 Session::Session(Engine engine, SessionOptions options)
-    : impl_(std::make_unique<SessionImpl>(std::move(engine), options)) {}
+    : impl_(std::make_unique<SessionImpl>(std::move(engine), std::move(options))) {}
 Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&& o) noexcept {
   if (this != &o) {
@@ -1062,7 +1141,7 @@ void Session::rollback() {
     if (i->state == ObjectState::persistent) s.erase_identity(i);
     i->state = ObjectState::transient;
     i->session = nullptr;
-    i->committed.clear();
+    i->has_snapshot = false;
   }
   for (auto it = s.rekeyed.rbegin(); it != s.rekeyed.rend(); ++it) {
     auto* i = it->first;
@@ -1103,11 +1182,13 @@ void Session::close() {
 }
 
 void Session::expire_all() {
-  impl_->reset_all_states();
+  // Expired first: an object that the reset below frees is then not compared
+  // with its snapshot (an expired object's changes are discarded, not kept).
   for (auto& [cls, map] : impl_->identity) {
     for (auto& [k, i] : map.by_int) i->flags |= flag_expired;
     for (auto& [k, i] : map.by_values) i->flags |= flag_expired;
   }
+  impl_->reset_all_states();
 }
 
 void Session::expire_instance(InstanceBase* i) {

@@ -54,6 +54,22 @@ class SessionImpl {
 
   std::unordered_map<const ClassInfo*, ClassIdentityMap> identity;
   std::size_t identity_size = 0;
+  /// `identity[&cls]`, remembering the last class asked for: rows of one class
+  /// come in runs, and the map's entries stay put until identity.clear().
+  ClassIdentityMap& identity_of(const ClassInfo& cls) {
+    if (&cls != last_identity_cls_) {
+      last_identity_ = &identity[&cls];
+      last_identity_cls_ = &cls;
+    }
+    return *last_identity_;
+  }
+  /// Empties the identity map (and forgets identity_of's last class).
+  void clear_identity() {
+    identity.clear();
+    identity_size = 0;
+    last_identity_cls_ = nullptr;
+    last_identity_ = nullptr;
+  }
   // Lists that hold a reference (refs) to each of their objects:
   std::vector<InstanceBase*> pending;   ///< added, in add order
   std::vector<InstanceBase*> deleted;   ///< to be deleted at the next flush
@@ -156,6 +172,10 @@ class SessionImpl {
   void forget_rekeyed();
   void detach_all();
   void on_release(InstanceBase* i);  ///< the user's last Ptr went away
+
+ private:
+  const ClassInfo* last_identity_cls_ = nullptr;
+  ClassIdentityMap* last_identity_ = nullptr;
 };
 
 }  // namespace retort::detail

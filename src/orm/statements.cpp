@@ -2,6 +2,7 @@
 #include "orm/statements.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "orm/relationships.hpp"
 #include "retort/core/sql.hpp"
@@ -19,27 +20,64 @@ Expr key_condition(const ClassInfo& cls) {
   return and_(std::move(terms));
 }
 
-/// The SQL text under `key` for this dialect, made by `build_text()` once.
+/// A statement's cache key, "dialect/kind/shape", written into a buffer on the
+/// stack: the hot paths (one INSERT per object, one lazy load per parent) look
+/// their SQL up without allocating. Longer keys (very wide models) spill to a string.
+class StatementKey {
+ public:
+  StatementKey(const Dialect& d, std::string_view kind) {
+    append(d.name());
+    append('/');
+    append(kind);
+  }
+  void append(char c) { append(std::string_view(&c, 1)); }
+  void append(std::string_view s) {
+    if (spill_.empty() && size_ + s.size() <= sizeof(buf_)) {
+      std::copy(s.begin(), s.end(), buf_ + size_);
+      size_ += s.size();
+      return;
+    }
+    if (spill_.empty()) spill_.assign(buf_, size_);
+    spill_ += s;
+  }
+  void append(std::size_t n) {
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), n);
+    append(std::string_view(digits, static_cast<std::size_t>(end - digits)));
+  }
+  std::string_view view() const { return spill_.empty() ? std::string_view(buf_, size_) : std::string_view(spill_); }
+
+ private:
+  char buf_[160];
+  std::size_t size_ = 0;
+  std::string spill_;
+};
+
+/// The SQL text under `key`, made by `build_text()` once.
 template <class BuildText>
-const std::string& cached_text(const ClassInfo& cls, const Dialect& d, std::string key, BuildText build_text) {
+const std::string& cached_text(const ClassInfo& cls, const StatementKey& key, BuildText build_text) {
   auto& st = *cls.statements;
-  key = std::string(d.name()) + "/" + key;
   std::lock_guard lock(st.mutex);
-  auto it = st.sql.find(key);
-  if (it == st.sql.end()) it = st.sql.emplace(std::move(key), build_text()).first;
+  auto it = st.sql.find(key.view());
+  if (it == st.sql.end()) it = st.sql.emplace(std::string(key.view()), build_text()).first;
   return it->second;
 }
 
 /// The statement `build()` makes, compiled once for this dialect.
 template <class Build>
-const std::string& cached(const ClassInfo& cls, const Dialect& d, std::string key, Build build) {
-  return cached_text(cls, d, std::move(key), [&] { return compile(build(), d).sql; });
+const std::string& cached(const ClassInfo& cls, const Dialect& d, const StatementKey& key, Build build) {
+  return cached_text(cls, key, [&] { return compile(build(), d).sql; });
+}
+
+/// '1' for each included column, '0' for the others.
+void append_mask(StatementKey& key, const std::vector<bool>& included) {
+  for (bool b : included) key.append(b ? '1' : '0');
 }
 
 }  // namespace
 
 const std::string& select_by_key_sql(const ClassInfo& cls, const Dialect& d) {
-  return cached(cls, d, "select", [&] { return select(*cls.table).where(key_condition(cls)); });
+  return cached(cls, d, StatementKey(d, "select"), [&] { return select(*cls.table).where(key_condition(cls)); });
 }
 
 bool returns_generated_key(const ClassInfo& cls, const Dialect& d, const std::vector<bool>& included) {
@@ -47,8 +85,8 @@ bool returns_generated_key(const ClassInfo& cls, const Dialect& d, const std::ve
 }
 
 const std::string& insert_sql(const ClassInfo& cls, const Dialect& d, const std::vector<bool>& included) {
-  std::string key = "insert/";
-  for (bool b : included) key += b ? '1' : '0';
+  StatementKey key(d, "insert/");
+  append_mask(key, included);
   return cached(cls, d, key, [&] {
     Assignments values;
     for (std::size_t i = 0; i < cls.columns.size(); ++i)
@@ -62,11 +100,13 @@ const std::string& insert_sql(const ClassInfo& cls, const Dialect& d, const std:
 
 const std::string& insert_many_sql(const ClassInfo& cls, const Dialect& d, const std::vector<bool>& included,
                                    std::size_t rows) {
-  std::string key = "insert-many/" + std::to_string(rows) + "/";
-  for (bool b : included) key += b ? '1' : '0';
+  StatementKey key(d, "insert-many/");
+  key.append(rows);
+  key.append('/');
+  append_mask(key, included);
   // The one-row statement (taken before the cache's lock), its VALUES (...) repeated once per row.
   const std::string& one = insert_sql(cls, d, included);
-  return cached_text(cls, d, std::move(key), [&] {
+  return cached_text(cls, key, [&] {
     auto values = one.find(" VALUES (");
     auto close = one.find(')', values);
     std::size_t columns = static_cast<std::size_t>(std::count(included.begin(), included.end(), true));
@@ -81,8 +121,11 @@ const std::string& insert_many_sql(const ClassInfo& cls, const Dialect& d, const
 }
 
 const std::string& update_sql(const ClassInfo& cls, const Dialect& d, const std::vector<std::size_t>& changed) {
-  std::string key = "update";
-  for (auto c : changed) key += "/" + std::to_string(c);
+  StatementKey key(d, "update");
+  for (auto c : changed) {
+    key.append('/');
+    key.append(c);
+  }
   return cached(cls, d, key, [&] {
     Assignments values;
     for (auto c : changed) values.emplace_back(cls.columns[c].spec().name, bindparam(cls.columns[c].spec().name));
@@ -91,7 +134,7 @@ const std::string& update_sql(const ClassInfo& cls, const Dialect& d, const std:
 }
 
 const std::string& delete_sql(const ClassInfo& cls, const Dialect& d) {
-  return cached(cls, d, "delete", [&] { return delete_(*cls.table).where(key_condition(cls)); });
+  return cached(cls, d, StatementKey(d, "delete"), [&] { return delete_(*cls.table).where(key_condition(cls)); });
 }
 
 std::vector<Expr> relationship_order(const RelationshipInfo& rel, const From& target) {
@@ -105,7 +148,9 @@ std::vector<Expr> relationship_order(const RelationshipInfo& rel, const From& ta
 
 const std::string& lazy_load_sql(const RelationshipInfo& rel, const Dialect& d) {
   // Keyed on the owner's statements: one relationship name is unique per model.
-  return cached(*rel.owner, d, "lazy/" + rel.name, [&] {
+  StatementKey key(d, "lazy/");
+  key.append(rel.name);
+  return cached(*rel.owner, d, key, [&] {
     const ClassInfo& target = *rel.target;
     std::vector<Expr> terms;
     Select s = select(*target.table);
@@ -127,7 +172,9 @@ const std::string& lazy_load_sql(const RelationshipInfo& rel, const Dialect& d) 
 }
 
 const std::string& association_insert_sql(const RelationshipInfo& rel, const Dialect& d) {
-  return cached(*rel.owner, d, "assoc-insert/" + rel.name, [&] {
+  StatementKey key(d, "assoc-insert/");
+  key.append(rel.name);
+  return cached(*rel.owner, d, key, [&] {
     Assignments values;
     for (auto& c : rel.secondary_owner) values.emplace_back(c, bindparam(c));
     for (auto& c : rel.secondary_target) values.emplace_back(c, bindparam(c));
@@ -136,7 +183,9 @@ const std::string& association_insert_sql(const RelationshipInfo& rel, const Dia
 }
 
 const std::string& association_delete_sql(const RelationshipInfo& rel, const Dialect& d) {
-  return cached(*rel.owner, d, "assoc-delete/" + rel.name, [&] {
+  StatementKey key(d, "assoc-delete/");
+  key.append(rel.name);
+  return cached(*rel.owner, d, key, [&] {
     std::vector<Expr> terms;
     for (auto& c : rel.secondary_owner) terms.push_back(rel.secondary->c(c) == bindparam(c));
     for (auto& c : rel.secondary_target) terms.push_back(rel.secondary->c(c) == bindparam(c));

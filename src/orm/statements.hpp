@@ -16,7 +16,7 @@ namespace retort::detail {
 
 struct ClassStatements {
   std::mutex mutex;
-  std::map<std::string, std::string> sql;  // dialect, kind and column mask → SQL text
+  std::map<std::string, std::string, std::less<>> sql;  // dialect, kind and column mask → SQL text (found by string_view)
 };
 
 /// SELECT every mapped column (in mapping order) WHERE each key column = ?.

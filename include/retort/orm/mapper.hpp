@@ -278,11 +278,13 @@ namespace detail {
 struct InstanceBase;
 template <class T>
 struct Instance;
+template <class T, class... Args>
+Instance<T>* make_instance(Args&&... args);
 
 template <class T>
 void build_class(ClassInfo& info) {
   info.type_name = demangled_class_name(typeid(T).name());
-  info.create = []() -> InstanceBase* { return new Instance<T>(); };
+  info.create = []() -> InstanceBase* { return make_instance<T>(); };
   Mapper<T> m(info);
   Mapping<T>::map(m);
 }

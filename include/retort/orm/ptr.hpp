@@ -60,17 +60,23 @@ struct InstanceBase {
   ObjectState state = ObjectState::transient;
   std::uint8_t flags = 0;
   bool in_rel_dirty = false;  ///< listed in its session's rel_dirty (a scan of that list would be quadratic)
+  bool has_snapshot = false;  ///< `committed` holds the values as loaded or flushed
   /// Relationship states that refer to this object; while any do, the session holds a reference.
   std::uint32_t links = 0;
   /// The query result this object was loaded by (the N+1 detector groups lazy loads by it).
   std::uint32_t origin = 0;
-  std::vector<Value> committed;  ///< column values as last loaded or flushed (dirty checking)
+  /// Column values as last loaded or flushed (dirty checking), one per mapped
+  /// column, meaningful while `has_snapshot`. They live after the object in
+  /// its own allocation (make_instance): an object costs one allocation, not two.
+  Value* committed = nullptr;
   ExtraStates* extra = nullptr;  ///< states of the relationships backrefs created on this model
 
   InstanceBase() = default;
   InstanceBase(const InstanceBase&) = delete;
   InstanceBase& operator=(const InstanceBase&) = delete;
   virtual ~InstanceBase();
+  /// make_instance's block is freed whole (the snapshot's Values are destroyed by ~InstanceBase).
+  static void operator delete(void* p) noexcept { ::operator delete(p); }
 };
 
 /// Points the relationship members of a new object at it.
@@ -89,6 +95,26 @@ struct Instance final : InstanceBase {
     if (cls->related) bind_relationships(this);
   }
 };
+
+/// A new managed object, `Instance<T>(args...)`, in one block with room for its
+/// snapshot: cls->columns.size() Values after it (null, until the first snapshot).
+template <class T, class... Args>
+Instance<T>* make_instance(Args&&... args) {
+  constexpr std::size_t head = (sizeof(Instance<T>) + alignof(Value) - 1) / alignof(Value) * alignof(Value);
+  static_assert(alignof(Instance<T>) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+  std::size_t columns = retort::class_info<T>().columns.size();
+  void* block = ::operator new(head + columns * sizeof(Value));
+  Instance<T>* i;
+  try {
+    i = ::new (block) Instance<T>(std::forward<Args>(args)...);
+  } catch (...) {
+    ::operator delete(block);
+    throw;
+  }
+  i->committed = reinterpret_cast<Value*>(static_cast<char*>(block) + head);
+  for (std::size_t c = 0; c < columns; ++c) ::new (i->committed + c) Value();
+  return i;
+}
 
 /// The last Ptr to an object went away.
 void release(InstanceBase* instance) noexcept;

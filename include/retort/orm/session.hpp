@@ -71,7 +71,7 @@ class Session {
   template <class T>
   Ptr<T> add(T obj) {
     (void)detail::enrolled<T>;
-    auto* i = new detail::Instance<T>(std::move(obj));
+    auto* i = detail::make_instance<T>(std::move(obj));
     Ptr<T> p(i);
     add_instance(i);
     return p;
