@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <list>
 #include <cstdio>
 
 #include "orm/loading.hpp"
@@ -397,19 +398,27 @@ class JsonWriter {
       default: out_ += j.dump(); return;  // numbers, booleans, null
     }
   }
-  /// `"name": ` (or `"name":`) for column `k` of `cls`, escaped once per class and writer.
-  const std::string& column_key(const ClassInfo& cls, std::size_t k) {
-    auto it = std::find_if(keys_.begin(), keys_.end(), [&](auto& entry) { return entry.first == &cls; });
-    if (it == keys_.end()) {
-      std::vector<std::string> keys;
-      for (auto& c : cls.columns) {
-        std::string text;
-        JsonWriter(text, python_ ? JsonStyle::python : JsonStyle::compact).key(c.spec().name);
-        keys.push_back(std::move(text));
+  /// Writes `"name": ` (or `"name":`) for column `k` of `cls`, after a separator
+  /// unless `first`: escaped once per class and writer, appended in one piece.
+  void column_key(const ClassInfo& cls, std::size_t k, bool first) {
+    if (last_keys_ == keys_.end() || last_keys_->first != &cls) {
+      last_keys_ = std::find_if(keys_.begin(), keys_.end(), [&](auto& entry) { return entry.first == &cls; });
+      if (last_keys_ == keys_.end()) {
+        std::vector<std::string> keys;  // ", " + key: the key alone starts after the separator
+        for (auto& c : cls.columns) {
+          std::string text;
+          JsonWriter sub(text, python_ ? JsonStyle::python : JsonStyle::compact);
+          sub.comma();
+          sub.key(c.spec().name);
+          keys.push_back(std::move(text));
+        }
+        last_keys_ = keys_.emplace(keys_.end(), &cls, std::move(keys));
       }
-      it = keys_.emplace(keys_.end(), &cls, std::move(keys));
     }
-    return it->second[k];
+    const std::string& text = last_keys_->second[k];
+    std::size_t separator = python_ ? 2 : 1;
+    if (first) out_.append(text, separator, std::string::npos);
+    else out_.append(text);
   }
   std::string& out() { return out_; }
 
@@ -474,7 +483,9 @@ class JsonWriter {
 
   std::string& out_;
   bool python_;
-  std::vector<std::pair<const ClassInfo*, std::vector<std::string>>> keys_;  ///< column_key's, per class
+  using ClassKeys = std::list<std::pair<const ClassInfo*, std::vector<std::string>>>;
+  ClassKeys keys_;  ///< column_key's texts, per class
+  ClassKeys::iterator last_keys_ = keys_.end();
 };
 
 /// One column's value: integers and text directly, the rest as to_dict encodes it.
@@ -498,8 +509,8 @@ void write_object(JsonWriter& w, InstanceBase& instance, const ObjectWalk& walk)
   for (std::size_t k = 0; k < instance.cls->columns.size(); ++k) {
     if (!walk.writes_column(instance, k, cycle)) continue;
     const auto& c = instance.cls->columns[k];
-    next();
-    w.out() += w.column_key(*instance.cls, k);
+    w.column_key(*instance.cls, k, first);
+    first = false;
     write_column(w, c.spec().type, c.access->get(instance.object));
   }
   if (!cycle) {
