@@ -984,7 +984,7 @@ void SessionImpl::detach_all() {
     for (auto& [k, i] : map.by_values) all.push_back(i);
   }
   for (auto* i : all) ++i->refs;
-  reset_all_states();
+  reset_all_states(all);
   auto detach = [](InstanceBase* i) {
     i->session = nullptr;
     if (i->state == ObjectState::persistent || i->state == ObjectState::deleted) i->state = ObjectState::detached;
