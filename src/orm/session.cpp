@@ -77,13 +77,15 @@ void SessionImpl::drop_all(std::vector<InstanceBase*> list) {
   // Ptrs it holds to another: first give up the listed references, keeping
   // one on each object that reaches zero (it has no entry left in the list),
   // then release those last ones, so nothing is freed while the list still holds it.
-  std::vector<InstanceBase*> last;
+  // The last ones are gathered at the front of the list itself (no second vector).
+  std::size_t last = 0;
   for (auto* i : list)
     if (--i->refs == 0) {
       i->refs = 1;
-      last.push_back(i);
+      list[last++] = i;
     }
-  for (auto* i : last)
+  list.resize(last);
+  for (auto* i : list)
     if (--i->refs == 0) release(i);
 }
 
