@@ -72,6 +72,21 @@ void SessionImpl::hold(std::vector<InstanceBase*>& list, InstanceBase* i) {
   list.push_back(i);
 }
 
+namespace {
+
+/// Moves the entries of `list` (which holds a reference on each) to the end of
+/// `held`, emptying `list`; the first non-empty list lends `held` its storage.
+void take_entries(std::vector<InstanceBase*>& held, std::vector<InstanceBase*>& list) {
+  if (held.empty()) {
+    held = std::exchange(list, {});
+    return;
+  }
+  held.insert(held.end(), list.begin(), list.end());
+  list = {};
+}
+
+}  // namespace
+
 void SessionImpl::drop_all(std::vector<InstanceBase*> list) {
   // An object may be listed more than once, and freeing one object may drop
   // Ptrs it holds to another: first give up the listed references, keeping
@@ -994,8 +1009,7 @@ void SessionImpl::detach_all() {
   };
   // Lists first: dropping their references must not reach a freed session.
   std::vector<InstanceBase*> held;
-  for (auto* list : {&pending, &deleted, &touched, &kept, &inserted, &removed})
-    for (auto* i : std::exchange(*list, {})) held.push_back(i);
+  for (auto* list : {&pending, &deleted, &touched, &kept, &inserted, &removed}) take_entries(held, *list);
   for (auto& entry : std::exchange(rekeyed, {})) held.push_back(entry.first);
   clear_identity();
   for (auto* i : held) {
@@ -1166,8 +1180,7 @@ void Session::rollback() {
   for (auto* i : s.touched) i->flags &= ~flag_touched;
   expire_all();  // before releasing: an expired object is not kept as modified
   std::vector<InstanceBase*> held;
-  for (auto* list : {&inserted, &removed, &s.pending, &s.deleted, &s.kept, &s.touched})
-    for (auto* i : std::exchange(*list, {})) held.push_back(i);
+  for (auto* list : {&inserted, &removed, &s.pending, &s.deleted, &s.kept, &s.touched}) take_entries(held, *list);
   s.drop_all(std::move(held));
 }
 
