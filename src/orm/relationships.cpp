@@ -371,6 +371,21 @@ void SessionImpl::reset_all_states() {
   drop_all(std::move(all));
 }
 
+void SessionImpl::reset_all_states(const std::vector<InstanceBase*>& held_identity) {
+  // As reset_all_states(), without collecting (and holding) the identity map
+  // again: the caller holds each of its objects already.
+  std::vector<InstanceBase*> listed;
+  for (auto* list : {&pending, &deleted, &removed, &inserted, &rel_dirty})
+    for (auto* i : *list)
+      if (i->cls->related) listed.push_back(i);
+  for (auto* i : listed) ++i->refs;
+  for (auto* i : held_identity) reset_states(i);
+  for (auto* i : listed) reset_states(i);
+  drop_rel_dirty();
+  lazy_loads.clear();
+  drop_all(std::move(listed));
+}
+
 void SessionImpl::add(InstanceBase* i) {
   check_usable();
   if (i->session == this) return;

@@ -72,18 +72,35 @@ void SessionImpl::hold(std::vector<InstanceBase*>& list, InstanceBase* i) {
   list.push_back(i);
 }
 
+namespace {
+
+/// Moves the entries of `list` (which holds a reference on each) to the end of
+/// `held`, emptying `list`; the first non-empty list lends `held` its storage.
+void take_entries(std::vector<InstanceBase*>& held, std::vector<InstanceBase*>& list) {
+  if (held.empty()) {
+    held = std::exchange(list, {});
+    return;
+  }
+  held.insert(held.end(), list.begin(), list.end());
+  list = {};
+}
+
+}  // namespace
+
 void SessionImpl::drop_all(std::vector<InstanceBase*> list) {
   // An object may be listed more than once, and freeing one object may drop
   // Ptrs it holds to another: first give up the listed references, keeping
   // one on each object that reaches zero (it has no entry left in the list),
   // then release those last ones, so nothing is freed while the list still holds it.
-  std::vector<InstanceBase*> last;
+  // The last ones are gathered at the front of the list itself (no second vector).
+  std::size_t last = 0;
   for (auto* i : list)
     if (--i->refs == 0) {
       i->refs = 1;
-      last.push_back(i);
+      list[last++] = i;
     }
-  for (auto* i : last)
+  list.resize(last);
+  for (auto* i : list)
     if (--i->refs == 0) release(i);
 }
 
@@ -984,7 +1001,7 @@ void SessionImpl::detach_all() {
     for (auto& [k, i] : map.by_values) all.push_back(i);
   }
   for (auto* i : all) ++i->refs;
-  reset_all_states();
+  reset_all_states(all);
   auto detach = [](InstanceBase* i) {
     i->session = nullptr;
     if (i->state == ObjectState::persistent || i->state == ObjectState::deleted) i->state = ObjectState::detached;
@@ -992,8 +1009,7 @@ void SessionImpl::detach_all() {
   };
   // Lists first: dropping their references must not reach a freed session.
   std::vector<InstanceBase*> held;
-  for (auto* list : {&pending, &deleted, &touched, &kept, &inserted, &removed})
-    for (auto* i : std::exchange(*list, {})) held.push_back(i);
+  for (auto* list : {&pending, &deleted, &touched, &kept, &inserted, &removed}) take_entries(held, *list);
   for (auto& entry : std::exchange(rekeyed, {})) held.push_back(entry.first);
   clear_identity();
   for (auto* i : held) {
@@ -1164,8 +1180,7 @@ void Session::rollback() {
   for (auto* i : s.touched) i->flags &= ~flag_touched;
   expire_all();  // before releasing: an expired object is not kept as modified
   std::vector<InstanceBase*> held;
-  for (auto* list : {&inserted, &removed, &s.pending, &s.deleted, &s.kept, &s.touched})
-    for (auto* i : std::exchange(*list, {})) held.push_back(i);
+  for (auto* list : {&inserted, &removed, &s.pending, &s.deleted, &s.kept, &s.touched}) take_entries(held, *list);
   s.drop_all(std::move(held));
 }
 
