@@ -159,10 +159,7 @@ std::vector<Value> SessionImpl::key_of(const InstanceBase& i) const {
 InstanceBase* SessionImpl::find(const ClassInfo& cls, const std::vector<Value>& key) const {
   auto it = identity.find(&cls);
   if (it == identity.end()) return nullptr;
-  if (is_int_key(key)) {
-    auto f = it->second.by_int.find(key[0].as_int());
-    return f == it->second.by_int.end() ? nullptr : f->second;
-  }
+  if (is_int_key(key)) return it->second.by_int.find(key[0].as_int());
   auto f = it->second.by_values.find(key);
   return f == it->second.by_values.end() ? nullptr : f->second;
 }
@@ -196,7 +193,7 @@ std::optional<std::int64_t> int_identity_key(const InstanceBase& i) {
 void SessionImpl::insert_identity(InstanceBase* i) {
   bool fresh;
   if (auto int_key = int_identity_key(*i)) {
-    fresh = identity_of(*i->cls).by_int.emplace(*int_key, i).second;
+    fresh = identity_of(*i->cls).by_int.insert(*int_key, i);
   } else {
     auto key = identity_key(*i);
     fresh = identity_of(*i->cls).by_values.emplace(std::move(key), i).second;
@@ -212,11 +209,7 @@ void SessionImpl::erase_identity(InstanceBase* i) {
   if (auto int_key = int_identity_key(*i)) {
     auto it = identity.find(i->cls);
     if (it == identity.end()) return;
-    auto f = it->second.by_int.find(*int_key);
-    if (f != it->second.by_int.end() && f->second == i) {
-      it->second.by_int.erase(f);
-      --identity_size;
-    }
+    if (it->second.by_int.erase(*int_key, i)) --identity_size;
     return;
   }
   auto key = identity_key(*i);
@@ -273,8 +266,7 @@ InstanceBase* SessionImpl::load_row(const ClassInfo& cls, const Row& row, int fi
   }
   InstanceBase* existing = nullptr;
   if (by_int) {
-    auto f = map.by_int.find(int_key);
-    if (f != map.by_int.end()) existing = f->second;
+    existing = map.by_int.find(int_key);
   } else {
     auto f = map.by_values.find(key);
     if (f != map.by_values.end()) existing = f->second;
@@ -295,7 +287,7 @@ InstanceBase* SessionImpl::load_row(const ClassInfo& cls, const Row& row, int fi
   i->session = this;
   i->state = ObjectState::persistent;
   snapshot(i);
-  if (by_int) map.by_int.emplace(int_key, i);
+  if (by_int) map.by_int.insert(int_key, i);
   else map.by_values.emplace(std::move(key), i);
   ++identity_size;
   return i;

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "orm/int_key_map.hpp"
 #include "retort/orm/relationship.hpp"
 #include "retort/orm/session.hpp"
 
@@ -16,7 +17,7 @@ namespace retort::detail {
 /// One class's objects by primary key: integer keys in a hash map (the usual
 /// case, and the hot one), any other key in an ordered map.
 struct ClassIdentityMap {
-  std::unordered_map<std::int64_t, InstanceBase*> by_int;
+  IntKeyMap by_int;
   std::map<std::vector<Value>, InstanceBase*> by_values;
 };
 
