@@ -51,6 +51,7 @@ struct EngineImpl {
     explicit Replica(Engine e) : engine(std::move(e)) {}
     Engine engine;
     std::atomic<std::int64_t> skip_until_ns{0};  ///< failed: not tried before then (steady clock)
+    std::vector<std::pair<int, int>> hook_ids;     ///< the primary's hook id, and this engine's
   };
   std::vector<std::unique_ptr<Replica>> replicas;
   std::atomic<std::size_t> next_replica{0};
@@ -284,6 +285,8 @@ const EngineOptions& Engine::options() const { return impl_->options; }
 int Engine::add_statement_hook(std::function<void(const StatementEvent&)> hook) {
   std::lock_guard lock(impl_->mutex);
   int id = impl_->next_hook_id++;
+  for (auto& replica : impl_->replicas)  // the statements a session reads on a replica are this engine's too
+    replica->hook_ids.emplace_back(id, replica->engine.add_statement_hook(hook));
   impl_->hooks.emplace_back(id, std::move(hook));
   impl_->has_hooks = true;
   return id;
@@ -293,6 +296,12 @@ void Engine::remove_statement_hook(int id) {
   std::lock_guard lock(impl_->mutex);
   std::erase_if(impl_->hooks, [id](auto& h) { return h.first == id; });
   impl_->has_hooks = !impl_->hooks.empty();
+  for (auto& replica : impl_->replicas)
+    std::erase_if(replica->hook_ids, [&](auto& ids) {
+      if (ids.first != id) return false;
+      replica->engine.remove_statement_hook(ids.second);
+      return true;
+    });
 }
 
 EngineStats Engine::stats() const {
@@ -540,7 +549,7 @@ Result::Result(Result&& o) noexcept { *this = std::move(o); }
 
 Result& Result::operator=(Result&& o) noexcept {
   if (this == &o) return *this;
-  close();
+  if (cursor_ && open_count_) --*open_count_;  // not close(): its names would be replaced at once
   cursor_ = std::move(o.cursor_);
   open_count_ = std::exchange(o.open_count_, nullptr);
   names_ = std::move(o.names_);

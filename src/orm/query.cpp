@@ -174,13 +174,19 @@ QueryCore QueryCore::with_for_update() const {
   return q;
 }
 
-std::vector<InstanceBase*> QueryCore::fetch() const {
+void QueryCore::prepare_read() const {
   session_->autoflush();
   if (for_update_) {
-    // Row locks are taken on the primary, in the transaction that will write: it reads there from now on.
-    session_->connection(true, cls_);
-    session_->bind_of(cls_).wrote = true;
+    // Row locks are taken on the primary (a standby refuses them), in the transaction that will
+    // write; it reads there from now on, and losing its connection loses the locks, as a write would.
+    auto& bind = session_->bind_of(cls_);
+    session_->connection(true, bind);
+    bind.wrote = true;
   }
+}
+
+std::vector<InstanceBase*> QueryCore::fetch() const {
+  prepare_read();
   if (!cls_->related) {
     auto result = session_->read(cls_, [&](Connection& c) { return c.execute(select_); });
     std::vector<InstanceBase*> out;
@@ -192,20 +198,21 @@ std::vector<InstanceBase*> QueryCore::fetch() const {
 
 std::shared_ptr<StreamLoader> QueryCore::stream(std::size_t batch) const {
   // Joins the user asked for (join()) are in select_; the plan adds only eager loads.
+  prepare_read();
   return std::make_shared<StreamLoader>(*session_, *cls_, select_, make_plan(*cls_, options_, nullptr, 0), batch);
 }
 
 std::vector<InstanceBase*> next_batch(StreamLoader& stream) { return stream.next_batch(); }
 
 std::int64_t QueryCore::count() const {
-  session_->autoflush();
+  prepare_read();
   auto sub = select_.subquery("anon_1");
   auto stmt = select({func::count().label("count_1")}).select_from(sub);
   return session_->read(cls_, [&](Connection& c) { return c.execute(stmt); }).scalar<std::int64_t>();
 }
 
 bool QueryCore::exists() const {
-  session_->autoflush();
+  prepare_read();
   auto stmt = select({retort::exists(select_)});
   return session_->read(cls_, [&](Connection& c) { return c.execute(stmt); }).scalar<bool>();
 }

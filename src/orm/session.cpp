@@ -316,7 +316,8 @@ void SessionImpl::check_usable() const {
 
 SessionImpl::SessionImpl(Engine e, SessionOptions o) : options(std::move(o)) {
   binds.emplace_back("", std::move(e));
-  for (auto& [key, engine] : options.binds) binds.emplace_back(key, engine);
+  for (auto& [key, engine] : options.binds) binds.emplace_back(key, std::move(engine));
+  options.binds.clear();  // the engines live in `binds`
 }
 
 BindState& SessionImpl::bind_of(const ClassInfo* cls) {
@@ -386,33 +387,46 @@ void SessionImpl::end_transactions(bool commit) {
   // One transaction per bind, committed in turn: a failure after the first
   // commit leaves the earlier binds committed (see docs/scaling.md).
   for (auto& b : binds) {
-    if (b.tx) {
-      if (commit) {
-        try {
-          b.tx->commit();
-        } catch (...) {
-          b.tx.reset();
-          throw;
-        }
-        if (b.wrote && b.engine.has_replicas()) {
-          // The WAL insert position covers the commit record just written: a replica that has
-          // replayed it sees this commit.
-          try {
-            b.written_lsn = b.conn->exec_driver_sql("SELECT pg_current_wal_insert_lsn()::text").scalar<std::string>();
-            b.written_at = std::chrono::steady_clock::now();
-          } catch (const Error&) {
-            b.written_lsn.clear();  // unknown: reads go to the primary for the read_your_writes_s window
-            b.written_at = std::chrono::steady_clock::now();
-          }
-        }
-      } else {
-        b.tx->rollback();
-      }
+    if (!commit || !b.tx) continue;
+    try {
+      b.tx->commit();
+    } catch (...) {
       b.tx.reset();
+      throw;
     }
+    b.tx.reset();
+    if (b.wrote && b.engine.has_replicas()) {
+      // The WAL insert position covers the commit record just written: a replica that has
+      // replayed it sees this commit.
+      try {
+        b.written_lsn = b.conn->exec_driver_sql("SELECT pg_current_wal_insert_lsn()::text").scalar<std::string>();
+      } catch (const Error&) {
+        b.written_lsn.clear();  // unknown: reads go to the primary for the read_your_writes_s window
+      }
+      b.written_at = std::chrono::steady_clock::now();
+    }
+  }
+  // Rolling back reaches every bind even when one fails; the first failure is raised after.
+  std::exception_ptr rollback_error = commit ? nullptr : roll_back_all();
+  for (auto& b : binds) {
     b.conn.reset();
     b.wrote = false;
   }
+  if (rollback_error) std::rethrow_exception(rollback_error);
+}
+
+std::exception_ptr SessionImpl::roll_back_all() noexcept {
+  std::exception_ptr first;
+  for (auto& b : binds) {
+    if (!b.tx) continue;
+    try {
+      b.tx->rollback();
+    } catch (...) {
+      if (!first) first = std::current_exception();  // the connection is dropped with the transaction
+    }
+    b.tx.reset();
+  }
+  return first;
 }
 
 void SessionImpl::autoflush() {
@@ -581,15 +595,7 @@ static void plan_relationships(SessionImpl& s, FlushPlan& plan) {
 
 void SessionImpl::fail_flush() {
   // (I2): nothing of a failed flush stays in the database (of any bind).
-  for (auto& b : binds) {
-    if (!b.tx) continue;
-    try {
-      b.tx->rollback();
-    } catch (...) {
-      // the connection is dropped with the transaction
-    }
-    b.tx.reset();
-  }
+  (void)roll_back_all();
   failed = true;
 }
 
@@ -627,14 +633,12 @@ void SessionImpl::flush(bool full) {
       for (auto& [k, i] : map.by_int) consider(i);
       for (auto& [k, i] : map.by_values) consider(i);
     }
-  } else if (kept.empty()) {
-    for (auto* i : touched) consider(i);  // listed once each: flag_touched guards the list
   } else {
-    // An object may be both touched and kept.
-    std::unordered_set<InstanceBase*> considered;
-    for (auto* list : {&touched, &kept})
-      for (auto* i : *list)
-        if (considered.insert(i).second) consider(i);
+    for (auto* i : touched) consider(i);  // listed once each: flag_touched guards the list
+    // Listed once each too (an entry holds a reference, so refs cannot reach 0 again);
+    // one touched since it was kept was considered above.
+    for (auto* i : kept)
+      if (!(i->flags & flag_touched)) consider(i);
   }
   auto release_touched = [&] {
     for (auto* i : touched) i->flags &= ~flag_touched;
@@ -676,8 +680,9 @@ void SessionImpl::flush(bool full) {
   if (only) binds.front().wrote = true;
   auto db = [&](const ClassInfo* cls) -> Connection& {
     if (only) return *only;
-    Connection& conn = connection(true, cls);
-    bind_of(cls).wrote = true;
+    BindState& bind = bind_of(cls);
+    Connection& conn = connection(true, bind);
+    bind.wrote = true;
     return conn;
   };
   try {
@@ -866,29 +871,25 @@ void SessionImpl::flush(bool full) {
       // relationship to itself can have them; the others insert in add order.
       bool self_referential = std::any_of(cls->relationships.begin(), cls->relationships.end(),
                                           [&](const auto& rel) { return rel->target == cls; });
-      if (!self_referential) {
-        if (mine.size() > 1 && db(cls).dialect().insert_many_rows() > 1) {
-          insert_many(mine);
-        } else {
-          for (auto* i : mine) insert_one(i);
-        }
-        return;
-      }
-      std::unordered_set<const InstanceBase*> in_flush(mine.begin(), mine.end());
       std::vector<InstanceBase*> ordered;
-      std::unordered_set<InstanceBase*> placed;
       bool chained = false;  // a row needs another row of this flush inserted first
-      std::function<void(InstanceBase*)> place = [&](InstanceBase* i) {
-        if (!placed.insert(i).second) return;
-        plan.for_keys_of(i, [&](ForeignKeyCopy& f) {
-          if (f.parent && f.parent->cls == cls && f.parent->state == ObjectState::pending && in_flush.count(f.parent)) {
-            chained = true;
-            place(f.parent);
-          }
-        });
-        ordered.push_back(i);
-      };
-      for (auto* i : mine) place(i);
+      if (!self_referential) {
+        ordered = std::move(mine);
+      } else {
+        std::unordered_set<const InstanceBase*> in_flush(mine.begin(), mine.end());
+        std::unordered_set<InstanceBase*> placed;
+        std::function<void(InstanceBase*)> place = [&](InstanceBase* i) {
+          if (!placed.insert(i).second) return;
+          plan.for_keys_of(i, [&](ForeignKeyCopy& f) {
+            if (f.parent && f.parent->cls == cls && f.parent->state == ObjectState::pending && in_flush.count(f.parent)) {
+              chained = true;
+              place(f.parent);
+            }
+          });
+          ordered.push_back(i);
+        };
+        for (auto* i : mine) place(i);
+      }
       if (ordered.size() > 1 && !chained && db(cls).dialect().insert_many_rows() > 1) {
         insert_many(ordered);
       } else {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <exception>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -120,6 +121,8 @@ class SessionImpl {
   void flush(bool full);
   /// Rolls the transaction back after a failed flush; the session needs rollback() next.
   void fail_flush();
+  /// Rolls back every bind's transaction, each even when another fails; the first failure.
+  std::exception_ptr roll_back_all() noexcept;
 
   // Identity map
   InstanceBase* find(const ClassInfo& cls, const std::vector<Value>& key) const;

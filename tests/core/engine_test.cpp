@@ -270,6 +270,25 @@ TEST_F(EngineTest, ParametersMayBeGoneBeforeTheRowsAreRead) {
   EXPECT_EQ(renamed, 10);
 }
 
+TEST_F(EngineTest, DroppingATableAnUnfinishedResultReadsNamesTheResult) {
+  RETORT_SQLITE_ONLY("SQLITE_LOCKED: a statement of the same connection holds the table");
+  auto conn = engine().connect();
+  conn.exec_driver_sql("CREATE TABLE held (id INTEGER)");
+  conn.exec_driver_sql("INSERT INTO held VALUES (1), (2)");
+  auto reading = conn.exec_driver_sql("SELECT id FROM held");
+  ASSERT_TRUE(reading.next());
+  try {
+    conn.exec_driver_sql("DROP TABLE held");
+    FAIL() << "the table was dropped under an unfinished Result";
+  } catch (const r::OperationalError& e) {
+    EXPECT_EQ(e.code(), "locked");
+    EXPECT_FALSE(e.retryable()) << "running it again meets the same Result";
+    EXPECT_NE(std::string(e.what()).find("close() it first"), std::string::npos) << e.what();
+  }
+  reading.close();
+  conn.exec_driver_sql("DROP TABLE held");  // with the Result closed, it goes
+}
+
 TEST_F(EngineTest, IntOrNullAndTextOrNullTellNullFromZeroAndEmpty) {
   auto conn = engine().connect();
   conn.exec_driver_sql(on_postgres() ? "CREATE TABLE z (i BIGINT, t TEXT, b BYTEA)" : "CREATE TABLE z (i INTEGER, t TEXT, b BLOB)");

@@ -276,7 +276,23 @@ TEST_F(BindsRelated, AJoinAcrossDatabasesIsRefusedNamingBoth) {
   };
   expect_refused([&] { (void)s.query<Customer>().options(r::joinedload(&Customer::invoices)).all(); }, "joinedload");
   expect_refused([&] { (void)s.query<Customer>().join(&Customer::invoices).all(); }, "join()");
+  expect_refused([&] { (void)s.query<Customer>().options(r::contains_eager(&Customer::invoices)).all(); },
+                 "contains_eager");
   EXPECT_EQ(s.query<Invoice>().count(), 2) << "nothing was lost";
+}
+
+TEST_F(BindsRelated, ExecuteReadsTheBindItNamesAndNamesAnUnknownOne) {
+  add_ann();
+  auto s = db_->session();
+  auto invoices = r::select({r::func::count()}).select_from(*r::class_info<Invoice>().table);
+  EXPECT_EQ(s.execute(invoices, {}, "ledger").scalar<std::int64_t>(), 2);
+  try {
+    (void)s.execute(invoices, {}, "ledgr");
+    FAIL() << "a bind key the session has no engine for was accepted";
+  } catch (const r::ArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("bind key 'ledgr'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("DATABASE_URL_LEDGR"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(BindsRelated, TheKeyIsNoConstraintInEitherDatabase) {

@@ -3,6 +3,7 @@
 // after a commit (by the commit's WAL position), and falls back to the
 // primary, with no error, when a replica lags, stops or is unreachable.
 // Against a real primary/replica pair (scripts/with-postgres.sh --replica).
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -151,6 +152,46 @@ TEST_F(Replicas, WithForUpdateLocksTheRowOnThePrimary) {
   EXPECT_FALSE(read_on_replica(s)) << "after locking rows, the transaction stays on the primary";
   author->name = "locked";
   s.commit();
+}
+
+TEST_F(Replicas, StatementHooksSeeWhatTheReplicaRuns) {
+  r::Engine engine(primary_url(), with_replica());
+  std::vector<std::string> seen;
+  int hook = engine.add_statement_hook([&](const r::StatementEvent& e) { seen.emplace_back(e.sql); });
+  r::Session s(engine);
+  EXPECT_EQ(s.query<Author>().count(), 3);
+  ASSERT_TRUE(read_on_replica(s));
+  EXPECT_TRUE(std::any_of(seen.begin(), seen.end(), [](auto& sql) { return sql.find("count(*)") != std::string::npos; }))
+      << "the replica's SELECT count(*) reached the engine's hook";
+  s.close();
+  engine.remove_statement_hook(hook);
+  seen.clear();
+  r::Session after(engine);
+  EXPECT_EQ(after.query<Author>().count(), 3);
+  EXPECT_TRUE(seen.empty()) << "a removed hook is removed from the replicas too";
+}
+
+TEST_F(Replicas, WithForUpdateCountsExistsAndStreamsOnThePrimary) {
+  r::Engine engine(primary_url(), with_replica());
+  auto locked = [&] { return engine.stats().statements; };
+  {
+    r::Session s(engine);
+    EXPECT_EQ(s.query<Author>().with_for_update().count(), 3);
+    EXPECT_GT(locked(), 0u) << "count() with FOR UPDATE ran on the primary";
+  }
+  auto before = locked();
+  {
+    r::Session s(engine);
+    EXPECT_TRUE(s.query<Author>().with_for_update().exists());
+    EXPECT_GT(locked(), before) << "exists() with FOR UPDATE ran on the primary";
+  }
+  before = locked();
+  r::Session s(engine);
+  int seen = 0;
+  for (const auto& author : s.query<Author>().with_for_update().yield_per(2)) seen += !author.read().name.empty();
+  EXPECT_EQ(seen, 3);
+  EXPECT_GT(locked(), before) << "yield_per() with FOR UPDATE ran on the primary";
+  EXPECT_FALSE(read_on_replica(s));
 }
 
 TEST_F(Replicas, ReadYourWritesAfterCommitWhileTheReplicaIsDelayed) {

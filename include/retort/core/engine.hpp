@@ -313,7 +313,8 @@ class Engine {
   const Dialect& dialect() const;
   const EngineOptions& options() const;
 
-  /// Calls `hook` after every statement execution. Returns an id for remove_statement_hook.
+  /// Calls `hook` after every statement execution, on this engine and on its read
+  /// replicas. Returns an id for remove_statement_hook.
   int add_statement_hook(std::function<void(const StatementEvent&)> hook);
   void remove_statement_hook(int id);
   EngineStats stats() const;

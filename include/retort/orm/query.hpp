@@ -105,6 +105,10 @@ class QueryCore {
   bool for_update_ = false;  ///< runs on the primary, whatever replicas there are
   std::vector<std::vector<std::pair<std::string, Lazy>>> options_;
   std::vector<const RelationshipInfo*> joins_;
+
+  /// What every statement of this query needs first: autoflush, and with
+  /// FOR UPDATE the primary, in the transaction that will write.
+  void prepare_read() const;
 };
 
 /// The next batch of a stream; empty at its end.

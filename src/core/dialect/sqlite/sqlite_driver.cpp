@@ -117,7 +117,7 @@ std::string database_name(sqlite3* db) {
       throw OperationalError("(sqlite3.OperationalError) " + msg + " (in " + database_name(db) +
                                  ")\nhint: a statement of this same connection still uses the table (an unfinished "
                                  "Result): read it to the end or close() it first" + tail,
-                             d, /*retryable=*/true);
+                             d, /*retryable=*/false);  // running it again meets the same Result
     case SQLITE_CANTOPEN:
     case SQLITE_IOERR:
     case SQLITE_FULL:
