@@ -212,6 +212,7 @@ Engine::Engine(const Url& url, EngineOptions options) : impl_(std::make_shared<E
                           " is a " + std::string(impl_->driver->dialect.name()) + " database, which has none");
     EngineOptions replica_options = impl_->options;
     replica_options.replicas.clear();
+    replica_options.pool_timeout_s = 0;  // a replica with no free connection: read on the primary, do not wait
     for (auto& r : impl_->options.replicas)
       impl_->replicas.push_back(std::make_unique<EngineImpl::Replica>(Engine(r, replica_options)));
   }
@@ -240,6 +241,8 @@ std::optional<Connection> Engine::connect_replica(std::string_view min_lsn) {
       auto row = conn.exec_driver_sql(probe, lsn).one();
       bool replayed = !row[0].is_null() && row[0].as_bool();
       if (replayed && row[1].as_double() <= e.options.replica_max_lag_s) return conn;
+    } catch (const PoolTimeoutError&) {
+      // Busy, not down: the others, or the primary, serve this read.
     } catch (const OperationalError&) {
       // Down, or lost: try the others, and this one again after replica_retry_s.
       replica.skip_until_ns = now_ns() + static_cast<std::int64_t>(e.options.replica_retry_s * 1e9);

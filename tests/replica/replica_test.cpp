@@ -154,6 +154,24 @@ TEST_F(Replicas, WithForUpdateLocksTheRowOnThePrimary) {
   s.commit();
 }
 
+TEST_F(Replicas, AReplicaWithNoFreeConnectionSendsTheReadToThePrimaryAtOnce) {
+  r::EngineOptions o = with_replica();
+  o.pool_size = 1;
+  o.max_overflow = 0;
+  o.pool_timeout_s = 30;
+  r::Engine engine(primary_url(), o);
+  r::Session holding(engine);
+  ASSERT_TRUE(read_on_replica(holding));  // its transaction holds the replica's one connection
+  r::Session next(engine);
+  auto before = std::chrono::steady_clock::now();
+  EXPECT_FALSE(read_on_replica(next)) << "the busy replica's read went to the primary";
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(5)) << "it waited for the replica's pool";
+  next.close();
+  holding.close();
+  r::Session later(engine);
+  EXPECT_TRUE(read_on_replica(later)) << "a busy replica is not set aside as a failed one";
+}
+
 TEST_F(Replicas, StatementHooksSeeWhatTheReplicaRuns) {
   r::Engine engine(primary_url(), with_replica());
   std::vector<std::string> seen;
