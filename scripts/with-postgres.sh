@@ -37,10 +37,10 @@
 #        -c "SELECT pg_reload_conf()"
 # (ALTER SYSTEM RESET recovery_min_apply_delay undoes it). With --replica the
 # primary runs with synchronous_commit=on (without it: off), so that once a
-# COMMIT returns, its WAL is written and pg_current_wal_lsn() is at or past the
-# commit record: a standby whose pg_last_wal_replay_lsn() has reached that LSN
-# shows the commit. (With off, the commit record is written up to
-# wal_writer_delay later and pg_current_wal_lsn() can be short of it.)
+# COMMIT returns its WAL is written and sent to the standby at once. (With off,
+# the commit record is written up to wal_writer_delay later; the LSN a session
+# waits for, pg_current_wal_insert_lsn(), is right either way, but the standby
+# would replay it later and the tests that wait for it would wait longer.)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
