@@ -227,7 +227,7 @@ std::optional<Connection> Engine::connect_replica(std::string_view min_lsn) {
   };
   // One query tells whether the replica has replayed `min_lsn` and how far behind it is (0 when
   // it has replayed all it received: an idle primary is no lag).
-  const std::string probe =
+  static const std::string probe =
       "SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn, CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() "
       "THEN 0 ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END::float8";
   std::vector<Value> lsn{Value(std::string(min_lsn.empty() ? "0/0" : min_lsn))};

@@ -361,19 +361,13 @@ void SessionImpl::reset_all_states() {
     for (auto& [k, i] : map.by_int) all.push_back(i);
     for (auto& [k, i] : map.by_values) all.push_back(i);
   }
-  for (auto* list : {&pending, &deleted, &removed, &inserted, &rel_dirty})
-    for (auto* i : *list)
-      if (i->cls->related) all.push_back(i);
   for (auto* i : all) ++i->refs;  // nothing is freed while states are being reset
-  for (auto* i : all) reset_states(i);
-  drop_rel_dirty();
-  lazy_loads.clear();
+  reset_all_states(all);
   drop_all(std::move(all));
 }
 
 void SessionImpl::reset_all_states(const std::vector<InstanceBase*>& held_identity) {
-  // As reset_all_states(), without collecting (and holding) the identity map
-  // again: the caller holds each of its objects already.
+  // The identity map's objects are held by the caller; the lists' are held here.
   std::vector<InstanceBase*> listed;
   for (auto* list : {&pending, &deleted, &removed, &inserted, &rel_dirty})
     for (auto* i : *list)

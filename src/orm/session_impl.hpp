@@ -168,7 +168,7 @@ class SessionImpl {
   /// Unloads the states of every object the session knows, and forgets their changes.
   void reset_all_states();
   /// The same, for a caller that holds a reference on every object of the
-  /// identity map, listed in `held_identity` (detach_all).
+  /// identity map, listed in `held_identity` (detach_all, and reset_all_states()).
   void reset_all_states(const std::vector<InstanceBase*>& held_identity);
   /// Loads an unloaded state as its strategy says (lazy load).
   void load_state(RelState& state);
